@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './quote.js';
+export * from './secret.js';

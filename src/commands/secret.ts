@@ -1,0 +1,35 @@
+const MASK = '********';
+
+/** A secret value (vaulted or no_log). Its text only leaves through reveal(). */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return MASK;
+  }
+  toJSON(): string {
+    return MASK;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return MASK;
+  }
+}
+
+export const isSecret = (v: unknown): v is Secret => v instanceof Secret;
+
+/** Every secret string registered in this process, so any text can be masked before it leaves. */
+const known = new Set<string>();
+export function registerSecret(value: string): void {
+  if (value.length >= 3) known.add(value);
+}
+export function maskSecrets(text: string): string {
+  let out = text;
+  for (const s of known) if (out.includes(s)) out = out.split(s).join(MASK);
+  return out;
+}
+export { MASK };
