@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/bin.js';
+import { main } from './cli/main.js';
+
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { RackError, formatDiagnostic } from '../errors.js';
+import { artifactStatus, fetchArtifact, findArtifact, loadManifest, type Artifact } from '../images/index.js';
+
+export interface ImagesIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `usage: rack images <command> [options]
+  list                     every artifact in the manifest and its status
+                           (present, unverified, missing, bad-checksum)
+  fetch [NAME...]          download missing or damaged artifacts (all when no NAME), verify
+                           sha256, then move them into place; partial downloads resume
+  check NAME...            verify artifacts on disk against the manifest (exit 1 if not present)
+options:
+  --dir DIR                images directory holding manifest.yml (default $RACK_IMAGES_DIR or ./images)
+  --trust-unverified       fetch artifacts whose sha256 is 'pending' and print their checksum
+`;
+
+function printDiagnostics(e: RackError, io: ImagesIo): void {
+  for (const d of e.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+}
+
+function pick(all: Artifact[], names: string[]): Artifact[] {
+  return names.length ? names.map((n) => findArtifact(all, n)) : all;
+}
+
+async function list(dir: string, all: Artifact[], io: ImagesIo): Promise<number> {
+  const rows = [['NAME', 'KIND', 'STATUS', 'DEST']];
+  for (const a of all) rows.push([a.name, a.kind, (await artifactStatus(dir, a)).status, a.dest]);
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) io.stdout.write(r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]) : c)).join('  ') + '\n');
+  return 0;
+}
+
+async function fetchAll(dir: string, chosen: Artifact[], trust: boolean, io: ImagesIo): Promise<number> {
+  let failed = 0;
+  for (const a of chosen) {
+    try {
+      const r = await fetchArtifact(dir, a, { trustUnverified: trust, log: (l) => io.stdout.write(l + '\n') });
+      const note = a.sha256 === 'pending' ? ` (unverified; pin it with sha256: ${r.sha256})` : '';
+      io.stdout.write(`${r.outcome === 'downloaded' ? 'fetched' : 'present'} ${a.name}: ${a.dest}${note}\n`);
+    } catch (e) {
+      if (!(e instanceof RackError)) throw e;
+      printDiagnostics(e, io);
+      failed++;
+    }
+  }
+  if (failed) io.stderr.write(`${failed} of ${chosen.length} artifact(s) not fetched\n`);
+  return failed ? 1 : 0;
+}
+
+async function check(dir: string, chosen: Artifact[], io: ImagesIo): Promise<number> {
+  let bad = 0;
+  for (const a of chosen) {
+    const s = await artifactStatus(dir, a);
+    io.stdout.write(`${a.name}: ${s.status}${s.sha256 ? ` sha256 ${s.sha256}` : ''}\n`);
+    if (s.status !== 'present') bad++;
+  }
+  return bad ? 1 : 0;
+}
+
+async function run(argv: string[], io: ImagesIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string' },
+      'trust-unverified': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...names] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.stdout : io.stderr).write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const dir = resolve(values.dir ?? io.env.RACK_IMAGES_DIR ?? 'images');
+  switch (command) {
+    case 'list':
+      return list(dir, loadManifest(dir), io);
+    case 'fetch':
+      return fetchAll(dir, pick(loadManifest(dir), names), values['trust-unverified'] ?? false, io);
+    case 'check':
+      if (!names.length) {
+        io.stderr.write(`rack images check: expected NAME...\n${USAGE}`);
+        return 2;
+      }
+      return check(dir, pick(loadManifest(dir), names), io);
+    default:
+      io.stderr.write(`rack images: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** `rack images ...`: user errors print as diagnostics and give status 1; usage errors 2. */
+export async function imagesMain(argv: string[], io: ImagesIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    if (e instanceof RackError) {
+      printDiagnostics(e, io);
+      return 1;
+    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`rack images: ${(e as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { RackError, formatDiagnostic } from '../errors.js';
+import {
+  decryptFile,
+  editVaultFile,
+  encryptFile,
+  encryptText,
+  passwordSource,
+  promptPassword,
+  readVaultFile,
+  vaultStringYaml,
+} from '../vault/index.js';
+
+export interface VaultIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const USAGE = `usage: rack vault <command> [options]
+  encrypt FILE...            encrypt files in place (or --output F)
+  decrypt FILE...            decrypt files in place (or --output F; '-' for stdout)
+  view FILE                  print the decrypted content
+  edit FILE                  decrypt into $EDITOR, re-encrypt on save (creates FILE if missing)
+  encrypt-string [VALUE]     print '!vault |' YAML for a value (from stdin when VALUE is absent;
+                             one trailing newline of stdin is dropped)
+options:
+  --vault-password-file F    password from F (or F's output when F is executable)
+  --name N                   encrypt-string: print 'N: !vault |'
+  --output F                 encrypt/decrypt: write here instead of in place
+password: --vault-password-file, else $RACK_VAULT_PASSWORD, else a prompt on the terminal
+`;
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A prompt that asks twice, for passwords that will encrypt something new. */
+function confirmingPrompt(io: VaultIo): () => Promise<string> {
+  return async () => {
+    const first = await promptPassword(io.stdin, io.stderr, 'New vault password: ');
+    const again = await promptPassword(io.stdin, io.stderr, 'Confirm new vault password: ');
+    if (first !== again) throw new RackError({ code: 'E_VAULT_NO_PASSWORD', message: 'passwords do not match' });
+    return first;
+  };
+}
+
+async function run(argv: string[], io: VaultIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'vault-password-file': { type: 'string' },
+      name: { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.stdout : io.stderr).write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const newSecret = command === 'encrypt' || command === 'encrypt-string' || (command === 'edit' && !existsSync(rest[0] ?? ''));
+  const password = passwordSource({
+    passwordFile: values['vault-password-file'],
+    env: io.env,
+    prompt: newSecret ? confirmingPrompt(io) : () => promptPassword(io.stdin, io.stderr),
+  });
+  const needFiles = (n?: number): boolean => {
+    if (rest.length === 0 || (n !== undefined && rest.length !== n)) {
+      io.stderr.write(`rack vault ${command}: expected ${n === 1 ? 'one FILE' : 'FILE...'}\n${USAGE}`);
+      return false;
+    }
+    if (values.output && rest.length > 1) {
+      io.stderr.write('rack vault: --output takes a single FILE\n');
+      return false;
+    }
+    return true;
+  };
+
+  switch (command) {
+    case 'encrypt': {
+      if (!needFiles()) return 2;
+      const pw = await password();
+      for (const f of rest) encryptFile(f, pw, values.output ?? f);
+      io.stderr.write('Encryption successful\n');
+      return 0;
+    }
+    case 'decrypt': {
+      if (!needFiles()) return 2;
+      const pw = await password();
+      if (values.output === '-') for (const f of rest) io.stdout.write(readVaultFile(f, pw));
+      else for (const f of rest) decryptFile(f, pw, values.output ?? f);
+      if (values.output !== '-') io.stderr.write('Decryption successful\n');
+      return 0;
+    }
+    case 'view': {
+      if (!needFiles(1)) return 2;
+      io.stdout.write(readVaultFile(rest[0], await password()));
+      return 0;
+    }
+    case 'edit': {
+      if (!needFiles(1)) return 2;
+      const result = await editVaultFile(rest[0], await password(), io.env);
+      io.stderr.write(result.created ? `created ${rest[0]}\n` : result.changed ? `updated ${rest[0]}\n` : 'no changes\n');
+      return 0;
+    }
+    case 'encrypt-string': {
+      if (rest.length > 1) {
+        io.stderr.write('rack vault encrypt-string: expected at most one VALUE (quote it)\n');
+        return 2;
+      }
+      const value = rest.length === 1 ? rest[0] : (await readAll(io.stdin)).replace(/\r?\n$/, '');
+      io.stdout.write(vaultStringYaml(encryptText(value, await password()), values.name));
+      return 0;
+    }
+    default:
+      io.stderr.write(`rack vault: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}
+
+/** `rack vault ...`: user errors print as diagnostics and give status 1; usage errors 2. */
+export async function vaultMain(argv: string[], io: VaultIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    if (e instanceof RackError) {
+      for (const d of e.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+      return 1;
+    }
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr.write(`rack vault: ${(e as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { ShellConnection } from './shell-connection.js';
+import { ShellSession, type ShellTransport } from './shell-session.js';
+import type { Connection } from './types.js';
+
+function runLocalSide(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+    child.on('error', reject);
+    child.on('close', () => resolve());
+    child.stdin.end(script);
+  });
+}
+
+/** A persistent local `sh`, same framing as over SSH. */
+export function localTransport(): ShellTransport {
+  const child = spawn('sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const closers: Array<(why: string) => void> = [];
+  let closedWhy: string | undefined;
+  const closed = (why: string): void => {
+    if (closedWhy !== undefined) return;
+    closedWhy = why;
+    for (const cb of closers) cb(why);
+  };
+  child.on('error', (e) => closed(`cannot start sh: ${e.message}`));
+  child.on('exit', (code, sig) => closed(`local shell exited (${sig ?? `rc ${code}`})`));
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    onClose: (cb) => (closedWhy !== undefined ? cb(closedWhy) : closers.push(cb)),
+    runSide: runLocalSide,
+    close: () => {
+      child.stdin.end();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
+}
+
+/** `connection: local`: commands run on the control machine. */
+export function connectLocal(name: string): Connection {
+  return new ShellConnection(name, () => ShellSession.start(name, localTransport()), (path) => readFile(path));
+}

@@ -1,0 +1,145 @@
+import { gatherFacts } from '../facts/index.js';
+import { UnreachableError } from '../connection/types.js';
+import { loadYamlFile } from '../source/yaml.js';
+import { RackError } from '../errors.js';
+import { resolve } from 'node:path';
+import type { Play, Task } from '../playbook/types.js';
+import { renderValue } from '../template/index.js';
+import { Barrier, freeRunning, Semaphore } from './barrier.js';
+import type { RunContext } from './context.js';
+import type { Frame } from './scope.js';
+import { scopeFor } from './scope.js';
+import { conditionsHold } from './task.js';
+import { flushHandlers, report, runRoleTasks, runTasks, type Batch, type Place } from './walk.js';
+import type { ModuleTask } from '../playbook/types.js';
+
+/** Split a play's hosts into batches by `serial` (numbers, percentages, or a list of them). */
+export function batchesOf(hosts: string[], serial: Array<number | string> | undefined): string[][] {
+  if (!serial || serial.length === 0) return [hosts];
+  const size = (s: number | string) => {
+    const n = typeof s === 'string' && s.endsWith('%') ? Math.floor((hosts.length * parseFloat(s)) / 100) : Number(s);
+    return Math.max(1, n || hosts.length);
+  };
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const n = size(serial[Math.min(k, serial.length - 1)]);
+    out.push(hosts.slice(i, i + n));
+    i += n;
+    k++;
+  }
+  return out;
+}
+
+function loadVarsFiles(play: Play): Record<string, unknown>[] {
+  const layers: Record<string, unknown>[] = [];
+  for (const vf of play.varsFiles) {
+    const loaded = loadYamlFile(resolve(play.dir, vf.path), vf.ref);
+    if (loaded.diagnostics.length) throw new RackError(loaded.diagnostics);
+    layers.push((loaded.value ?? {}) as Record<string, unknown>);
+  }
+  return layers;
+}
+
+/** Run one play on its hosts, batch by batch; returns when every host is done. */
+export async function runPlay(run: RunContext, play: Play, playIndex: number, hosts: string[]): Promise<void> {
+  const playVars = [play.vars, ...loadVarsFiles(play)];
+  const playRoles = play.roles.map((r) => r.role);
+  run.playHosts = hosts;
+  for (const batchHosts of batchesOf(hosts, play.serial)) {
+    if (run.opts.signal.aborted) return;
+    run.playBatch = batchHosts;
+    const batch: Batch = {
+      run,
+      meeting: play.strategy === 'free' ? freeRunning : new Barrier(batchHosts.length),
+      forks: new Semaphore(run.opts.forks),
+      hosts: batchHosts,
+      handlers: [...play.handlers, ...play.roles.flatMap((r) => allHandlers(r.role))],
+      stopped: false,
+      anyErrorsFatal: play.anyErrorsFatal,
+      maxFailPercentage: play.maxFailPercentage,
+    };
+    await Promise.all(
+      batchHosts.map(async (host) => {
+        try {
+          await runHost(batch, host, play, playIndex, { play, playVars, playRoles, blockVars: [] });
+        } finally {
+          batch.meeting.leave();
+        }
+      }),
+    );
+    if (batch.stopped && batchHosts.some((h) => run.hosts.get(h)!.failed)) return;
+  }
+}
+
+function allHandlers(role: Play['roles'][number]['role']): Task[] {
+  return [...role.dependencies.flatMap((d) => allHandlers(d.role)), ...role.handlers];
+}
+
+async function runHost(batch: Batch, host: string, play: Play, playIndex: number, frame: Frame): Promise<void> {
+  const { run } = batch;
+  const state = run.hosts.get(host)!;
+  const base: Place = { frame, tags: play.tags, id: `${playIndex}` };
+  if (play.gatherFacts) {
+    await batch.meeting.arrive();
+    const started = Date.now();
+    run.opts.emit({ event: 'task_start', host, task: 'Gathering Facts', ref: play.ref });
+    const gather: ModuleTask = { kind: 'module', module: 'gather_facts', name: 'Gathering Facts', ref: play.ref } as ModuleTask;
+    try {
+      const conn = await batch.forks.use(() => run.connect(host));
+      state.facts = await batch.forks.use(() => gatherFacts(conn));
+      report(batch, host, gather, { changed: false, failed: false }, base, Date.now() - started);
+    } catch (e) {
+      const unreachable = e instanceof UnreachableError;
+      report(batch, host, gather, { changed: false, failed: !unreachable, unreachable, msg: (e as Error).message }, base, Date.now() - started);
+      if (unreachable) state.unreachable = true;
+      else state.failed = true;
+      state.failedAt = `${playIndex}/facts`;
+      return;
+    }
+  }
+  const sections: Array<[string, () => Promise<unknown>]> = [
+    ['pre_tasks', () => runTasks(batch, host, play.preTasks, { ...base, id: `${playIndex}/pre` })],
+    [
+      'roles',
+      async () => {
+        for (let i = 0; i < play.roles.length && !state.done && !batch.stopped; i++) {
+          const use = play.roles[i];
+          await runRoleUse(batch, host, use, { ...base, id: `${playIndex}/roles/${i}` }, new Set());
+        }
+        return runTasks(batch, host, play.tasks, { ...base, id: `${playIndex}/tasks` });
+      },
+    ],
+    ['post_tasks', () => runTasks(batch, host, play.postTasks, { ...base, id: `${playIndex}/post` })],
+  ];
+  for (const [name, section] of sections) {
+    if (state.done || batch.stopped || run.opts.signal.aborted) break;
+    await section();
+    await flushHandlers(batch, host, { ...base, id: `${playIndex}/${name}` });
+  }
+  if (run.opts.forceHandlers && state.failed) {
+    state.failed = false;
+    await flushHandlers(batch, host, { ...base, id: `${playIndex}/forced` });
+    state.failed = true;
+  }
+}
+
+/** A role from `roles:`: its meta dependencies first (each once per host per play), then itself. */
+async function runRoleUse(batch: Batch, host: string, use: Play['roles'][number], place: Place, seen: Set<object>): Promise<void> {
+  const { run } = batch;
+  const state = run.hosts.get(host)!;
+  for (let i = 0; i < use.role.dependencies.length; i++) {
+    const dep = use.role.dependencies[i];
+    if (seen.has(dep.role)) continue;
+    seen.add(dep.role);
+    await runRoleUse(batch, host, dep, { ...place, id: `${place.id}/dep${i}` }, seen);
+    if (state.done) return;
+  }
+  const frame: Frame = { ...place.frame, role: use.role };
+  const scope = scopeFor(run, host, frame);
+  const params = renderValue(use.vars, scope, use.ref) as Record<string, unknown>;
+  const roleFrame: Frame = { ...frame, roleParams: params };
+  if (!conditionsHold(use.when, scopeFor(run, host, roleFrame))) return;
+  await runRoleTasks(batch, host, use.role, params, { ...place, tags: [...place.tags, ...use.tags] });
+}

@@ -1,0 +1,101 @@
+// Read-only TFTP server: each transfer gets its own socket (its TID), per RFC 1350.
+import { OP, ERR, decodeTftp, errorPacket } from './packet.js';
+import { PathRefused, type FileResolver } from './files.js';
+import { Transfer, negotiate } from './transfer.js';
+import type { DatagramSocket, RemoteInfo } from '../dhcp/socket.js';
+import type { EventSink } from '../events.js';
+
+export interface TftpConfig {
+  files: FileResolver;
+  onEvent: EventSink;
+  /** Largest blksize granted: 1468 fits a 1500-byte Ethernet MTU; loopback allows more. */
+  maxBlksize?: number;
+  maxWindow?: number;
+  /** Whether a transfer needing more than 65535 blocks may wrap the block counter to 0. */
+  allowRollover?: (file: string, options: Map<string, string>) => boolean;
+  /** Socket for one transfer (tests inject lossy ones). */
+  transferSocket: () => Promise<DatagramSocket>;
+  /** Consecutive timeouts before a transfer is abandoned. */
+  maxRetries?: number;
+}
+
+/** Old Pi bootloaders cannot wrap the block counter; they read from `<serial>/` folders. */
+export const defaultRollover = (file: string): boolean => !/^[0-9a-f]{8}\//i.test(file);
+
+export class TftpServer {
+  private readonly active = new Set<Transfer>();
+  private closed = false;
+  constructor(private readonly cfg: TftpConfig, private readonly main: DatagramSocket) {
+    main.onMessage((m, from) => void this.onRequest(m, from));
+  }
+
+  get activeTransfers(): number {
+    return this.active.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.main.close();
+    for (const t of this.active) t.abort();
+  }
+
+  private async onRequest(msg: Buffer, from: RemoteInfo): Promise<void> {
+    const peer = `${from.address}:${from.port}`;
+    let pkt;
+    try {
+      pkt = decodeTftp(msg);
+    } catch (err) {
+      this.cfg.onEvent({ type: 'bad-packet', proto: 'tftp', peer, reason: (err as Error).message });
+      return;
+    }
+    const reply = (code: number, text: string) => this.main.send(errorPacket(code, text), from.port, from.address);
+    if (pkt.op === OP.WRQ) return reply(ERR.ACCESS, 'read-only server');
+    if (pkt.op !== OP.RRQ) {
+      // DATA/ACK to port 69 belong to no transfer; ERRORs are never answered (RFC 1350).
+      if (pkt.op !== OP.ERROR) reply(ERR.UNKNOWN_TID, 'unknown transfer');
+      return;
+    }
+    if (pkt.mode !== 'octet' && pkt.mode !== 'binary') {
+      reply(ERR.ILLEGAL_OP, `mode ${pkt.mode} not supported: use octet`);
+      return;
+    }
+    let file;
+    try {
+      file = await this.cfg.files.open(pkt.file, peer);
+    } catch (err) {
+      const why = err instanceof PathRefused ? err.message : `cannot read: ${(err as Error).message}`;
+      this.cfg.onEvent({ type: 'refused', proto: 'tftp', file: pkt.file, peer, reason: why });
+      reply(err instanceof PathRefused ? ERR.ACCESS : ERR.UNDEFINED, why);
+      return;
+    }
+    if (!file) {
+      this.cfg.onEvent({ type: 'file-missing', proto: 'tftp', file: pkt.file, peer });
+      reply(ERR.NOT_FOUND, 'file not found');
+      return;
+    }
+    const terms = negotiate(pkt.options, file.size, this.cfg.maxBlksize ?? 1468, this.cfg.maxWindow ?? 64);
+    const blocks = Math.floor(file.size / terms.blksize) + 1;
+    const rollover = blocks > 65535 && !(this.cfg.allowRollover ?? defaultRollover)(pkt.file, pkt.options);
+    if (rollover) {
+      file.close();
+      const why = `${pkt.file} needs ${blocks} blocks at blksize ${terms.blksize}: more than this client can count`;
+      this.cfg.onEvent({ type: 'refused', proto: 'tftp', file: pkt.file, peer, reason: why });
+      reply(ERR.UNDEFINED, `${why}; ask for a larger blksize`);
+      return;
+    }
+    if (this.closed) return file.close();
+    let sock: DatagramSocket;
+    try {
+      sock = await this.cfg.transferSocket();
+    } catch (err) {
+      file.close();
+      reply(ERR.UNDEFINED, 'server busy');
+      this.cfg.onEvent({ type: 'error', message: `tftp transfer socket: ${(err as Error).message}` });
+      return;
+    }
+    const t = new Transfer({ sock, peer: from, name: pkt.file, file, terms, onEvent: this.cfg.onEvent, maxRetries: this.cfg.maxRetries ?? 8 });
+    this.active.add(t);
+    t.done.finally(() => this.active.delete(t));
+    t.start();
+  }
+}

@@ -1,0 +1,211 @@
+// One read transfer: windowed sending (RFC 7440; windowsize 1 is RFC 1350 lock-step),
+// adaptive retransmission, and no reply to duplicate ACKs (no sorcerer's apprentice).
+import { OP, ERR, decodeTftp, dataHeader, errorPacket, oackPacket } from './packet.js';
+import type { ServedFile } from './files.js';
+import type { DatagramSocket, RemoteInfo } from '../dhcp/socket.js';
+import type { EventSink } from '../events.js';
+
+export interface Terms {
+  blksize: number;
+  windowsize: number;
+  timeoutMs: number; // the longest wait before resending (RFC 2349 value, else 1 s)
+  /** Options to acknowledge in an OACK; empty means plain RFC 1350 (DATA 1 first). */
+  oack: Map<string, string>;
+}
+
+/** RFC 2347/2348/2349/7440: grant what we support, ignore the rest. */
+export function negotiate(opts: Map<string, string>, size: number, maxBlksize: number, maxWindow: number): Terms {
+  const terms: Terms = { blksize: 512, windowsize: 1, timeoutMs: 1000, oack: new Map() };
+  const int = (k: string) => (/^\d{1,9}$/.test(opts.get(k) ?? '') ? Number(opts.get(k)) : NaN);
+  const blk = int('blksize');
+  if (blk >= 8) {
+    terms.blksize = Math.min(blk, maxBlksize, 65464);
+    terms.oack.set('blksize', String(terms.blksize));
+  }
+  const timeout = int('timeout');
+  if (timeout >= 1 && timeout <= 255) {
+    terms.timeoutMs = timeout * 1000;
+    terms.oack.set('timeout', String(timeout));
+  }
+  if (opts.has('tsize') && int('tsize') >= 0) terms.oack.set('tsize', String(size));
+  const win = int('windowsize');
+  if (win >= 1) {
+    terms.windowsize = Math.min(win, maxWindow, 65535);
+    terms.oack.set('windowsize', String(terms.windowsize));
+  }
+  return terms;
+}
+
+export interface TransferInit {
+  sock: DatagramSocket;
+  peer: RemoteInfo;
+  name: string;
+  file: ServedFile;
+  terms: Terms;
+  onEvent: EventSink;
+  maxRetries: number;
+}
+
+const MIN_RTO = 30;
+const PROGRESS_EVERY = 4 * 1024 * 1024;
+
+export class Transfer {
+  readonly done: Promise<void>;
+  private finish!: () => void;
+  private readonly totalBlocks: number;
+  /** Blocks are counted from 1 without wrapping; the wire carries them mod 65536. */
+  private acked = 0;
+  private sentUpTo = 0;
+  private awaitingOackAck: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private retries = 0;
+  private rto: number;
+  private srtt = 0;
+  private sentAt = 0;
+  private resent = false;
+  private finished = false;
+  private nextProgress = PROGRESS_EVERY;
+  private readonly started = Date.now();
+  private readonly peerName: string;
+
+  constructor(private readonly t: TransferInit) {
+    this.done = new Promise((r) => (this.finish = r));
+    this.totalBlocks = Math.floor(t.file.size / t.terms.blksize) + 1;
+    this.awaitingOackAck = t.terms.oack.size > 0;
+    this.rto = Math.min(t.terms.timeoutMs, 1000);
+    this.peerName = `${t.peer.address}:${t.peer.port}`;
+    t.sock.onMessage((m, from) => this.onPacket(m, from));
+    t.sock.onError((err) => this.fail(`socket: ${err.message}`));
+  }
+
+  start(): void {
+    this.t.onEvent({ type: 'transfer-start', proto: 'tftp', file: this.t.name, peer: this.peerName, size: this.t.file.size });
+    if (this.awaitingOackAck) this.sendOack();
+    else void this.sendWindow();
+  }
+
+  abort(): void {
+    this.end();
+  }
+
+  private send(buf: Buffer | Buffer[]): void {
+    const msg = Array.isArray(buf) ? Buffer.concat(buf) : buf;
+    this.t.sock.send(msg, this.t.peer.port, this.t.peer.address);
+  }
+
+  private sendOack(): void {
+    this.send(oackPacket(this.t.terms.oack));
+    this.arm();
+  }
+
+  private async sendWindow(): Promise<void> {
+    const { blksize, windowsize } = this.t.terms;
+    const from = this.acked + 1;
+    const to = Math.min(this.acked + windowsize, this.totalBlocks);
+    const startPos = (from - 1) * blksize;
+    let data: Buffer;
+    try {
+      data = await this.t.file.read(startPos, (to - from + 1) * blksize);
+    } catch (err) {
+      this.send(errorPacket(ERR.UNDEFINED, 'read error'));
+      return this.fail(`read: ${(err as Error).message}`);
+    }
+    if (this.finished || from !== this.acked + 1) return; // an ACK moved the window meanwhile
+    for (let b = from; b <= to; b++) {
+      const off = (b - from) * blksize;
+      this.send([dataHeader(b & 0xffff), data.subarray(off, Math.min(off + blksize, data.length))]);
+    }
+    this.sentUpTo = to;
+    this.arm();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.sentAt = Date.now();
+    this.timer = setTimeout(() => this.onTimeout(), this.rto);
+  }
+
+  private onTimeout(): void {
+    if (this.finished) return;
+    if (++this.retries > this.t.maxRetries) return this.fail('client stopped answering');
+    this.resent = true;
+    this.rto = Math.min(this.rto * 2, this.t.terms.timeoutMs);
+    if (this.awaitingOackAck) this.sendOack();
+    else void this.sendWindow();
+  }
+
+  private onPacket(msg: Buffer, from: RemoteInfo): void {
+    if (this.finished) return;
+    if (from.address !== this.t.peer.address || from.port !== this.t.peer.port) {
+      this.t.sock.send(errorPacket(ERR.UNKNOWN_TID, 'unknown transfer ID'), from.port, from.address);
+      return;
+    }
+    let pkt;
+    try {
+      pkt = decodeTftp(msg);
+    } catch {
+      return;
+    }
+    if (pkt.op === OP.ERROR) {
+      // The Pi probes files (tsize, then "Early terminate") before reading them: normal.
+      if (this.acked === 0) this.t.onEvent({ type: 'transfer-probe', proto: 'tftp', file: this.t.name, peer: this.peerName });
+      else this.t.onEvent({ type: 'transfer-failed', proto: 'tftp', file: this.t.name, peer: this.peerName, reason: `client error ${pkt.code}: ${pkt.message}` });
+      return this.end();
+    }
+    if (pkt.op !== OP.ACK) return;
+    this.onAck(pkt.block);
+  }
+
+  private onAck(wire: number): void {
+    if (this.awaitingOackAck) {
+      if (wire !== 0) return;
+      this.awaitingOackAck = false;
+      this.gotProgress();
+      void this.sendWindow();
+      return;
+    }
+    // Map the 16-bit number to the absolute block inside the outstanding window.
+    const ahead = (wire - (this.acked & 0xffff) + 0x10000) & 0xffff;
+    if (ahead === 0 || this.acked + ahead > this.sentUpTo) return; // duplicate or stale: the timer handles loss
+    this.acked += ahead;
+    this.gotProgress();
+    if (this.acked >= this.totalBlocks) return this.complete();
+    const bytes = this.acked * this.t.terms.blksize;
+    if (bytes >= this.nextProgress) {
+      this.nextProgress += PROGRESS_EVERY;
+      this.t.onEvent({ type: 'transfer-progress', proto: 'tftp', file: this.t.name, peer: this.peerName, bytes, size: this.t.file.size });
+    }
+    void this.sendWindow();
+  }
+
+  /** Karn's rule: only unambiguous round trips feed the estimate. */
+  private gotProgress(): void {
+    if (!this.resent) {
+      const sample = Date.now() - this.sentAt;
+      this.srtt = this.srtt === 0 ? sample : (7 * this.srtt + sample) / 8;
+      this.rto = Math.min(this.t.terms.timeoutMs, Math.max(MIN_RTO, 3 * this.srtt + 20));
+    }
+    this.resent = false;
+    this.retries = 0;
+  }
+
+  private complete(): void {
+    this.t.onEvent({ type: 'transfer-done', proto: 'tftp', file: this.t.name, peer: this.peerName, bytes: this.t.file.size, ms: Date.now() - this.started });
+    this.end();
+  }
+
+  private fail(reason: string): void {
+    if (this.finished) return;
+    this.t.onEvent({ type: 'transfer-failed', proto: 'tftp', file: this.t.name, peer: this.peerName, reason });
+    this.end();
+  }
+
+  private end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.t.file.close();
+    this.t.sock.close();
+    this.finish();
+  }
+}
