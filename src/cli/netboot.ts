@@ -108,11 +108,11 @@ export async function netbootMain(argv: string[], deps: NetbootDeps): Promise<nu
     service = await startNetboot({
       profiles, imagesDir, tftpRoot: args.tftpRoot, serverIp: nic.address, subnetMask: nic.netmask,
       mode: args.mode, discover: args.discover, range: args.range, ports: { http: args.httpPort },
-    });
-    service.events.on('event', (e: NetbootEvent) => {
-      if (args.json) deps.stdout.write(JSON.stringify(e) + '\n');
-      const line = describeEvent(e);
-      if (line) deps.stderr.write(line + '\n');
+      onEvent: (e: NetbootEvent) => {
+        if (args.json) deps.stdout.write(JSON.stringify(e) + '\n');
+        const line = describeEvent(e);
+        if (line) deps.stderr.write(line + '\n');
+      },
     });
     deps.stderr.write(`rack netboot: ${args.mode} mode on ${nic.name} (${nic.address}), ${profiles.all().length} machines; Ctrl-C stops\n`);
     const interrupted = deps.interrupted ?? new Promise<void>((r) => { process.once('SIGINT', () => r()); process.once('SIGTERM', () => r()); });

@@ -20,6 +20,7 @@ export interface ShellTransport {
 
 /** If a killed command's frame never completes, the session is given up after this long. */
 const KILL_GRACE_MS = 15_000;
+const START_TIMEOUT_MS = 30_000;
 
 const newMarker = (): string => 'RACK' + randomBytes(12).toString('hex');
 
@@ -70,7 +71,11 @@ export class ShellSession {
     const head = newMarker();
     const tail = newMarker();
     transport.stdin.write(`printf '%s %s %s %s%s' '${head}' "$$" "$(id -u)" "$(id -un)" '${tail}'; printf '%s' '${tail}' >&2\n`);
-    const [frame] = await Promise.all([s.out.next(Buffer.from(tail)), s.err.next(Buffer.from(tail))]);
+    // A shell that never answers (a broken login shell, a hung host) is given up, not waited on forever.
+    const timer = setTimeout(() => s.close(), START_TIMEOUT_MS);
+    const [frame] = await Promise.all([s.out.next(Buffer.from(tail)), s.err.next(Buffer.from(tail))]).finally(() =>
+      clearTimeout(timer),
+    );
     const text = frame.toString('latin1');
     const info = text.slice(text.indexOf(head) + head.length, -tail.length).trim().split(' ');
     s.shellPid = Number(info[0]);

@@ -120,9 +120,6 @@ class Evaluator {
     const obj = this.value(objNode);
     if (obj instanceof Undef) return obj;
     const name = `${this.expr.text.slice(objNode.pos, objNode.end)}${typeof key === 'string' && node.type === 'attr' ? '.' + key : `[${typeof key === 'string' ? `'${key}'` : pyStr(key)}]`}`;
-    if (obj === null || obj === undefined) {
-      this.fault(node, `cannot read ${typeof key === 'string' ? `'${key}'` : pyStr(key)} of None`, 'E_EXPR_UNDEFINED', `'${this.expr.text.slice(objNode.pos, objNode.end)}' is None`);
-    }
     return member(obj, key, name, objNode.pos);
   }
 

@@ -5,6 +5,8 @@
 export interface Scope {
   get(name: string): unknown;
   has(name: string): boolean;
+  /** Every name (optional: lets templates list or dump all variables). */
+  keys?(): Iterable<string>;
 }
 
 /** A Scope over one plain record (tests, simple callers). */
@@ -12,5 +14,6 @@ export function recordScope(vars: Record<string, unknown>): Scope {
   return {
     get: (name) => (Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : undefined),
     has: (name) => Object.prototype.hasOwnProperty.call(vars, name),
+    keys: () => Object.keys(vars),
   };
 }

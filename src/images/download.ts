@@ -102,9 +102,12 @@ async function download(imagesDir: string, a: Artifact, log: (l: string) => void
       status === 404 ? 'the upstream file moved or the version is gone: update url in images/manifest.yml' : undefined);
   }
   const append = status === 206;
+  const out = createWriteStream(part, { flags: append ? 'a' : 'w', mode: 0o644 });
   try {
-    await pipeline(res, createWriteStream(part, { flags: append ? 'a' : 'w', mode: 0o644 }));
+    await pipeline(res, out);
   } catch (e) {
+    // pipeline rejects before the file stream has closed; a write may still be landing.
+    if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
     // Keep the part file: the next run resumes from it.
     throw imageError('E_IMAGE_FETCH', `download of ${a.name} interrupted: ${(e as Error).message}`, a, 'run the same fetch again to resume');
   }

@@ -62,7 +62,7 @@ export function parseIni(text: string, file: string, data: InventoryData): Diagn
       return;
     }
     if (kind === 'skip') return;
-    if (kind === 'hosts') hostLine(line, at, group, file, data, out);
+    if (kind === 'hosts') hostLine(line, at, group, data, out);
     else if (kind === 'vars') {
       const eq = line.indexOf('=');
       if (eq < 0) {
@@ -120,7 +120,6 @@ function hostLine(
   line: string,
   at: (offset?: number, len?: number) => SourceRef,
   group: Group,
-  file: string,
   data: InventoryData,
   out: Diagnostic[],
 ): void {
@@ -162,7 +161,7 @@ function hostLine(
     vars.push([w.text.slice(0, eq), iniValue(w.text.slice(eq + 1)), at(w.start, eq)]);
   }
   for (const name of expanded.names) {
-    const h = data.addHost(name, group, file, expanded.port, hostRef);
+    const h = data.addHost(name, group, expanded.port, hostRef);
     for (const [k, v, ref] of vars) setVar(h.own, k, v, ref);
   }
 }

@@ -99,6 +99,8 @@ export class InventoryData {
   readonly hosts = new Map<string, Host>();
   readonly all: Group;
   readonly ungrouped: Group;
+  /** The file being parsed: hosts remember the first one they appeared in. */
+  currentSource = '';
 
   constructor() {
     this.all = this.addGroup('all');
@@ -116,14 +118,14 @@ export class InventoryData {
   }
 
   /** Adds the host (first definition wins for port and origin) and puts it in `group`. */
-  addHost(name: string, group: Group | undefined, source: string, port?: number, ref?: SourceRef): Host {
+  addHost(name: string, group: Group | undefined, port?: number, ref?: SourceRef): Host {
     let h = this.hosts.get(name);
     if (!h) {
       h = new Host(name, ref);
       this.hosts.set(name, h);
       if (port !== undefined) setVar(h.own, 'ansible_port', port, ref);
-      setVar(h.own, 'inventory_file', source);
-      setVar(h.own, 'inventory_dir', dirname(source));
+      setVar(h.own, 'inventory_file', this.currentSource);
+      setVar(h.own, 'inventory_dir', dirname(this.currentSource));
     }
     if (group && !group.hosts.includes(h)) {
       group.hosts.push(h);

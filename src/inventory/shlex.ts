@@ -11,11 +11,13 @@ export interface Word {
  */
 export function splitWords(line: string): Word[] {
   const words: Word[] = [];
-  let cur: string | null = null;
+  let cur = '';
+  let inWord = false;
   let start = 0;
   let quote: '"' | "'" | null = null;
   const begin = (i: number): void => {
-    if (cur === null) {
+    if (!inWord) {
+      inWord = true;
       cur = '';
       start = i;
     }
@@ -36,8 +38,8 @@ export function splitWords(line: string): Word[] {
       continue;
     }
     if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
-      if (cur !== null) words.push({ text: cur, start });
-      cur = null;
+      if (inWord) words.push({ text: cur, start });
+      inWord = false;
     } else if (c === '#') {
       break;
     } else if (c === '"' || c === "'") {
@@ -55,6 +57,6 @@ export function splitWords(line: string): Word[] {
     }
   }
   if (quote) throw new Error('No closing quotation');
-  if (cur !== null) words.push({ text: cur, start });
+  if (inWord) words.push({ text: cur, start });
   return words;
 }

@@ -17,6 +17,7 @@ export function runTool(cmd: string, args: string[], opts: { input?: string; env
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => resolve({ rc: 127, stdout, stderr: stderr + String(e.message) }));
     child.on('close', (code, signal) => resolve({ rc: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.stdin.on('error', () => {}); // a program that never reads its input closes the pipe early
     child.stdin.end(opts.input ?? '');
   });
 }

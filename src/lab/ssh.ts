@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { mustRun } from './run.js';
@@ -6,8 +6,10 @@ import { mustRun } from './run.js';
 /** Create an ed25519 key pair at `path` unless one is there. Returns the public key line. */
 export async function ensureKeyPair(path: string, comment: string): Promise<string> {
   if (!existsSync(path) || !existsSync(`${path}.pub`)) {
+    rmSync(path, { force: true });
+    rmSync(`${path}.pub`, { force: true });
     mkdirSync(dirname(path), { recursive: true });
-    await mustRun('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path], { input: 'y\n' });
+    await mustRun('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
   }
   return readFileSync(`${path}.pub`, 'utf8').trim();
 }

@@ -34,6 +34,8 @@ export interface NetbootOptions {
   sockets?: { dhcp?: DatagramSocket; proxy?: DatagramSocket; tftp?: DatagramSocket; tftpTransfer?: () => Promise<DatagramSocket> };
   /** Skip a protocol (e.g. TFTP-only benchmarks). */
   disable?: Array<'dhcp' | 'tftp' | 'http'>;
+  /** Subscribed before anything starts, so 'listening' events are seen too. */
+  onEvent?: (e: NetbootEvent) => void;
 }
 
 export interface NetbootService {
@@ -60,6 +62,7 @@ function bindFailure(what: string, port: number, err: Error): RackError {
 
 export async function startNetboot(o: NetbootOptions): Promise<NetbootService> {
   const events = new EventEmitter();
+  if (o.onEvent) events.on('event', o.onEvent);
   const emit = (e: NetbootEvent) => events.emit('event', e);
   const bind = o.bindAddress ?? '0.0.0.0';
   const off = new Set(o.disable ?? []);

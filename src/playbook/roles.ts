@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { schemaDiagnostics, validatorFor } from '../schema/ajv.js';
 import { argumentSpecsSchema, roleMetaSchema } from '../schema/role-meta.js';
-import { refOf, valueRefOf } from '../source/positions.js';
-import type { SourceRef } from '../errors.js';
+import { keyRefOf, placeEntry, refOf, valueRefOf } from '../source/positions.js';
+import { didYouMean, type SourceRef } from '../errors.js';
 import { at, conditions, fallbackRef, isMapping, pushDiag, readYaml, tagList, type LoadContext } from './context.js';
 import { checkRoleArguments, parseArgumentSpecs } from './role-args.js';
 import { loadTaskFile, type TaskScope } from './tasks.js';
@@ -47,8 +47,6 @@ export function findRole(ctx: LoadContext, name: string, scope: { dir: string } 
   return loadRole(ctx, name, dir, ref);
 }
 
-import { readdirSync } from 'node:fs';
-import { didYouMean } from '../errors.js';
 function listDirs(p: string): string[] {
   try {
     return readdirSync(p, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
@@ -156,8 +154,17 @@ export function roleUse(ctx: LoadContext, raw: unknown, ref: SourceRef, scope: {
   else if (isMapping(raw)) {
     name = raw.role ?? raw.name;
     nameRef = valueRefOf(raw, 'role' in raw ? 'role' : 'name') ?? ref;
-    if (isMapping(raw.vars)) vars = { ...raw.vars };
-    for (const [k, v] of Object.entries(raw)) if (!roleKeywords.has(k)) vars[k] = v;
+    // Parameters keep their positions: argument_specs problems point at the value.
+    const params: Array<[Record<string, unknown>, string]> = [
+      ...(isMapping(raw.vars) ? Object.keys(raw.vars).map((k) => [raw.vars as Record<string, unknown>, k] as [Record<string, unknown>, string]) : []),
+      ...Object.keys(raw).filter((k) => !roleKeywords.has(k)).map((k) => [raw, k] as [Record<string, unknown>, string]),
+    ];
+    vars = {};
+    for (const [from, k] of params) {
+      vars[k] = from[k];
+      const vr = valueRefOf(from, k);
+      if (vr) placeEntry(vars, k, vr, keyRefOf(from, k));
+    }
     use.when = conditions(raw, 'when', scope.file);
     use.tags = tagList(raw.tags);
   }

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { didYouMean, distance } from '../errors.js';
 import { schemaDiagnostics, validatorFor } from '../schema/ajv.js';
 import { blockKeywords, blockSchema, includeKeywords, includeSchema, loaderActions, moduleTaskKeywords, moduleTaskSchema } from '../schema/task.js';
-import { copyPlacement, keyRefOf, placeEntry, refOf, valueRefOf } from '../source/positions.js';
+import { copyPlacement, keyRefOf, place, placeEntry, refOf, valueRefOf } from '../source/positions.js';
 import { at, conditions, isMapping, pushDiag, readYaml, refInScalar, stringList, tagList, type LoadContext } from './context.js';
 import { tokenizeKv, withoutTokens } from './kv.js';
 import { checkRoleArguments } from './role-args.js';
@@ -192,7 +192,7 @@ function blockShape(ctx: LoadContext, raw: Record<string, unknown>, key: string,
 }
 
 /** Module arguments from a mapping, a `k=v` string or free text, merged with `args:`. */
-function moduleArgs(ctx: LoadContext, raw: Record<string, unknown>, action: string, module: string, scope: TaskScope): Record<string, unknown> {
+function moduleArgs(ctx: LoadContext, raw: Record<string, unknown>, action: string, module: string, scope: TaskScope): Record<string, unknown> | undefined {
   const value = raw[action];
   const vref = at(raw, action, scope.file);
   let args: Record<string, unknown>;
@@ -202,7 +202,7 @@ function moduleArgs(ctx: LoadContext, raw: Record<string, unknown>, action: stri
     copyPlacement(value, args);
   } else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
     args = {};
-    placeEntry(args, '', vref);
+    place(args, vref);
     const text = String(value);
     const free = ctx.registry.freeForm(module);
     const known = new Set(ctx.registry.argumentNames(module));
@@ -224,7 +224,7 @@ function moduleArgs(ctx: LoadContext, raw: Record<string, unknown>, action: stri
     }
   } else {
     pushDiag(ctx, 'E_MODULE_ARGS', `arguments of module ${module} must be a mapping or a key=value string`, vref, `see 'rack doc ${module}'`);
-    args = {};
+    return undefined;
   }
   if (isMapping(raw.args))
     for (const [k, v] of Object.entries(raw.args))
@@ -238,10 +238,11 @@ function moduleArgs(ctx: LoadContext, raw: Record<string, unknown>, action: stri
 function parseModuleTask(ctx: LoadContext, raw: Record<string, unknown>, action: string, ref: TaskCommon['ref'], scope: TaskScope): Task {
   checkKeywords(ctx, raw, moduleTaskSchema, scope);
   const module = ctx.registry.canonical(action);
-  const args = moduleArgs(ctx, raw, action, module, scope);
-  ctx.registry.normalize(module, args);
   const argsRef = at(raw, action, scope.file);
-  ctx.diagnostics.push(...ctx.registry.check(module, args, argsRef));
+  const parsed = moduleArgs(ctx, raw, action, module, scope);
+  const args = parsed ?? {};
+  ctx.registry.normalize(module, args);
+  if (parsed) ctx.diagnostics.push(...ctx.registry.check(module, args, argsRef));
   return { ...common(ctx, raw, ref, scope), kind: 'module', module, args, argsRef };
 }
 

@@ -51,9 +51,10 @@ export const blockSchema = {
   properties: {
     ...common,
     notify: stringList,
-    block: { type: ['array', 'null'] },
-    rescue: { type: ['array', 'null'] },
-    always: { type: ['array', 'null'] },
+    // Shapes of block/rescue/always are checked by the loader (E_BLOCK_SHAPE).
+    block: {},
+    rescue: {},
+    always: {},
   },
 } as const;
 

@@ -3,7 +3,7 @@
  * fresh host and client keys in a temp dir, killed by PID in stop().
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,7 +87,9 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
   const keyFile = join(dir, 'client_key');
   keygen(type, hostKey);
   keygen('ed25519', keyFile);
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${keyFile}.pub`), { mode: 0o600 });
+  // Readable by every user: sshd reads it as the logging-in user, and tests log in as others too.
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${keyFile}.pub`), { mode: 0o644 });
   const hostPub = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
   const hostKeyFingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKey}.pub`], { encoding: 'utf8' }).split(/\s+/)[1];
 
@@ -97,6 +99,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
     writeFileSync(
       cfg,
       [
+        // sshd keeps the first value of an option, so the caller's lines come first.
+        ...(opts.config ?? []),
         `Port ${port}`,
         `ListenAddress ${host}`,
         `HostKey ${hostKey}`,
@@ -112,7 +116,6 @@ export async function startSshd(opts: SshdOptions = {}): Promise<TestSshd> {
         'MaxSessions 100',
         'LogLevel ERROR',
         'Subsystem sftp internal-sftp',
-        ...(opts.config ?? []),
       ].join('\n') + '\n',
     );
     let log = '';

@@ -1,0 +1,3 @@
+export * from './types.js';
+export type { FactGroup } from './group.js';
+export { FACT_GROUPS, gatherFacts, factsScript, parseFacts, splitSections } from './gather.js';
