@@ -4,7 +4,7 @@ import { loadYamlFile } from '../source/yaml.js';
 import { RackError } from '../errors.js';
 import { resolve } from 'node:path';
 import type { Play, Task } from '../playbook/types.js';
-import { renderValue } from '../template/index.js';
+import { markRaw, renderValue } from '../template/index.js';
 import { Barrier, freeRunning, Semaphore } from './barrier.js';
 import type { RunContext } from './context.js';
 import type { Frame } from './scope.js';
@@ -88,7 +88,7 @@ async function runHost(batch: Batch, host: string, play: Play, playIndex: number
     const gather: ModuleTask = { kind: 'module', module: 'gather_facts', name: 'Gathering Facts', ref: play.ref } as ModuleTask;
     try {
       const conn = await batch.forks.use(() => run.connect(host));
-      state.facts = await batch.forks.use(() => gatherFacts(conn));
+      state.facts = markRaw(await batch.forks.use(() => gatherFacts(conn)));
       report(batch, host, gather, { changed: false, failed: false }, base, Date.now() - started);
     } catch (e) {
       const unreachable = e instanceof UnreachableError;

@@ -79,22 +79,20 @@ export function scopeFor(run: RunContext, host: string, frame?: Frame, task?: Ta
 
 /** hostvars.NAME: another host's inventory vars, facts and registered vars, rendered on access. */
 export function hostvarsView(run: RunContext): Record<string, unknown> {
+  const known = (name: string | symbol): name is string => typeof name === 'string' && (run.inventory.hostNames().includes(name) || run.hosts.has(name));
+  const view = (name: string) => toTemplateContext(scopeFor(run, name));
   return new Proxy({} as Record<string, unknown>, {
     get(_t, name) {
-      if (typeof name !== 'string') return undefined;
-      if (!run.inventory.hostNames().includes(name) && !run.hosts.has(name)) return undefined;
-      return toTemplateContext(scopeFor(run, name));
+      return known(name) ? view(name) : undefined;
     },
     has(_t, name) {
-      return typeof name === 'string' && (run.inventory.hostNames().includes(name) || run.hosts.has(name));
+      return known(name);
     },
     ownKeys() {
       return run.inventory.hostNames();
     },
     getOwnPropertyDescriptor(_t, name) {
-      if (typeof name === 'string' && run.inventory.hostNames().includes(name))
-        return { enumerable: true, configurable: true, value: this.get!(_t, name, undefined) };
-      return undefined;
+      return known(name) ? { enumerable: true, configurable: true, value: view(name) } : undefined;
     },
   });
 }

@@ -2,7 +2,7 @@ import { formatRef, RackError } from '../errors.js';
 import { maskSecrets } from '../commands/secret.js';
 import type { BlockTask, ModuleTask, Role, Task, TaskCommon } from '../playbook/types.js';
 import { checkRoleArguments } from '../playbook/role-args.js';
-import { renderValue } from '../template/index.js';
+import { markRaw, renderValue } from '../template/index.js';
 import type { Meeting, Semaphore } from './barrier.js';
 import type { RunContext } from './context.js';
 import { statusOf, hideOutput, type TaskResult } from './result.js';
@@ -199,7 +199,8 @@ async function runModule(batch: Batch, host: string, task: ModuleTask, place: Pl
     }
     result = (await shared) as TaskResult;
   } else result = await batch.forks.use(() => runTask({ run, host, task, frame: place.frame }));
-  if (task.register) state.hostVars[task.register] = task.noLog ? hideOutput(result) : result;
+  // Registered output is final text: never templated again, even if it contains {{.
+  if (task.register) state.hostVars[task.register] = markRaw(task.noLog ? hideOutput(result) : result);
   if (task.runOnce && task.register)
     for (const h of batch.hosts) run.hosts.get(h)!.hostVars[task.register] = state.hostVars[task.register];
   const ignored = !!result.failed && !!task.ignoreErrors;

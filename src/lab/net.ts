@@ -6,10 +6,9 @@ const linkExists = async (name: string, netns?: string) =>
   (await runTool('ip', [...(netns ? ['-n', netns] : []), 'link', 'show', name])).rc === 0;
 
 export async function ensureBridge(site: SiteSpec): Promise<void> {
-  if (!(await linkExists(site.bridge))) {
-    await mustRun('ip', ['link', 'add', site.bridge, 'type', 'bridge']);
-    await mustRun('ip', ['addr', 'add', `${site.gateway}/24`, 'dev', site.bridge]);
-  }
+  if (!(await linkExists(site.bridge))) await mustRun('ip', ['link', 'add', site.bridge, 'type', 'bridge']);
+  const addrs = await runTool('ip', ['-o', '-4', 'addr', 'show', 'dev', site.bridge]);
+  if (!addrs.stdout.includes(` ${site.gateway}/24 `)) await mustRun('ip', ['addr', 'add', `${site.gateway}/24`, 'dev', site.bridge]);
   await mustRun('ip', ['link', 'set', site.bridge, 'up']);
 }
 

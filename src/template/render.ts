@@ -4,11 +4,23 @@ import { RackError, didYouMean, diag, type Diagnostic, type SourceRef } from '..
 import type { Scope } from '../expr/scope.js';
 import { HELPER_NAMES, NOTHING, captureSlot, compileTemplate, locRef, parseTemplate, unknownHelpers, walk, type Compiled } from './compile.js';
 import { HelperFault } from './helpers.js';
+import { asText, resolve, simpleTemplate, type SimpleTemplate } from './simple.js';
 import { secretLeaves, toPlain } from './plain.js';
 import { trackSecrets } from './secrets.js';
 import { toTemplateContext, viewInfo } from './views.js';
 
 const hasTemplate = (s: string): boolean => s.includes('{{');
+
+/** Render without handlebars when the text only holds plain references (see simple.ts). */
+function runSimple(t: SimpleTemplate, text: string, scope: Scope, ref: SourceRef | undefined): { value: unknown; secret: boolean } {
+  return trackSecrets(() => {
+    const ctx = toTemplateContext(scope);
+    if (t.single) return resolve(ctx, t.parts[0] as Exclude<SimpleTemplate['parts'][0], string>, text, ref);
+    let out = '';
+    for (const p of t.parts) out += typeof p === 'string' ? p : asText(resolve(ctx, p, text, ref));
+    return out;
+  });
+}
 
 /** Run a compiled template; errors become RackErrors placed in the template text. */
 function run(c: Compiled, text: string, scope: Scope, ref: SourceRef | undefined): { value: unknown; secret: boolean } {
@@ -76,7 +88,8 @@ export function renderTemplateText(text: string, scope: Scope, ref?: SourceRef):
 /** renderTemplateText, and whether the output holds secret text (a Secret was read). */
 export function renderTemplateTextTracked(text: string, scope: Scope, ref?: SourceRef): { text: string; secret: boolean } {
   if (!hasTemplate(text)) return { text, secret: false };
-  const { value, secret } = run(compileTemplate(text, ref), text, scope, ref);
+  const simple = simpleTemplate(text);
+  const { value, secret } = simple ? runSimple(simple, text, scope, ref) : run(compileTemplate(text, ref), text, scope, ref);
   return { text: String(value), secret };
 }
 
@@ -86,9 +99,10 @@ export function renderTemplateTextTracked(text: string, scope: Scope, ref?: Sour
  */
 export function renderString(text: string, scope: Scope, ref?: SourceRef): unknown {
   if (!hasTemplate(text)) return text;
-  const c = compileTemplate(text, ref, true);
-  const { value, secret } = run(c, text, scope, ref);
-  if (!c.single) return secret ? new Secret(String(value)) : value;
+  const simple = simpleTemplate(text);
+  const c = simple ? undefined : compileTemplate(text, ref, true);
+  const { value, secret } = simple ? runSimple(simple, text, scope, ref) : run(c!, text, scope, ref);
+  if (!(simple ?? c!).single) return secret ? new Secret(String(value)) : value;
   if (value === undefined) return '';
   if (typeof value === 'string') return secret ? new Secret(value) : value;
   const out = toPlain(value, true);

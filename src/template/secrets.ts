@@ -5,7 +5,7 @@ import { Secret } from '../commands/secret.js';
  * the caller must then treat the output as secret too. Frames nest (a lazily rendered variable
  * inside a template): a touch marks every enclosing frame.
  */
-let frames: boolean[] = [];
+const frames: boolean[] = [];
 
 export function revealTracked(s: Secret): string {
   for (let i = 0; i < frames.length; i++) frames[i] = true;
@@ -20,7 +20,7 @@ export function trackSecrets<T>(fn: () => T): { value: T; secret: boolean } {
     const value = fn();
     return { value, secret: frames[depth - 1] };
   } finally {
-    frames = frames.slice(0, depth - 1);
+    frames.length = depth - 1;
   }
 }
 
