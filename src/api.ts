@@ -7,6 +7,7 @@ import { readResume } from './executor/resume.js';
 import { runPlaybook, type RunSummary } from './executor/run.js';
 import { loadInventory, type Inventory } from './inventory/index.js';
 import { loadPlaybook } from './playbook/loader.js';
+import { checkPlaybook } from './playbook/check.js';
 import type { Playbook, TaskLoader } from './playbook/types.js';
 import { attachNetboot } from './executor/netboot.js';
 
@@ -29,7 +30,7 @@ export function resolvePlaybook(name: string, cwd = process.cwd()): string {
 export async function load(playbookFile: string, inventories: string[]): Promise<LoadedRun> {
   const diagnostics: Diagnostic[] = [];
   const pb = loadPlaybook(playbookFile, {});
-  diagnostics.push(...pb.diagnostics);
+  diagnostics.push(...pb.diagnostics, ...(await checkPlaybook(pb)));
   const inv = await loadInventory(inventories, { playbookDir: resolve(playbookFile, '..') });
   diagnostics.push(...inv.diagnostics);
   if (diagnostics.some((d) => (d.severity ?? 'error') === 'error') || !pb.playbook) throw new RackError(diagnostics);

@@ -3,7 +3,7 @@ import { UnreachableError } from '../connection/types.js';
 import { loadYamlFile } from '../source/yaml.js';
 import { RackError } from '../errors.js';
 import { resolve } from 'node:path';
-import type { Play, Task } from '../playbook/types.js';
+import type { Play } from '../playbook/types.js';
 import { markRaw, renderValue } from '../template/index.js';
 import { Barrier, freeRunning, Semaphore } from './barrier.js';
 import type { RunContext } from './context.js';
@@ -55,7 +55,7 @@ export async function runPlay(run: RunContext, play: Play, playIndex: number, ho
       meeting: play.strategy === 'free' ? freeRunning : new Barrier(batchHosts.length),
       forks: new Semaphore(run.opts.forks),
       hosts: batchHosts,
-      handlers: [...play.handlers, ...play.roles.flatMap((r) => allHandlers(r.role))],
+      handlers: [...play.handlers, ...play.roles.flatMap((r) => r.role.handlers.filter((h) => !play.handlers.includes(h)))],
       stopped: false,
       anyErrorsFatal: play.anyErrorsFatal,
       maxFailPercentage: play.maxFailPercentage,
@@ -71,10 +71,6 @@ export async function runPlay(run: RunContext, play: Play, playIndex: number, ho
     );
     if (batch.stopped && batchHosts.some((h) => run.hosts.get(h)!.failed)) return;
   }
-}
-
-function allHandlers(role: Play['roles'][number]['role']): Task[] {
-  return [...role.dependencies.flatMap((d) => allHandlers(d.role)), ...role.handlers];
 }
 
 async function runHost(batch: Batch, host: string, play: Play, playIndex: number, frame: Frame): Promise<void> {
@@ -106,7 +102,7 @@ async function runHost(batch: Batch, host: string, play: Play, playIndex: number
       async () => {
         for (let i = 0; i < play.roles.length && !state.done && !batch.stopped; i++) {
           const use = play.roles[i];
-          await runRoleUse(batch, host, use, { ...base, id: `${playIndex}/roles/${i}` }, new Set());
+          await runRoleUse(batch, host, use, { ...base, id: `${playIndex}/roles/${i}` });
         }
         return runTasks(batch, host, play.tasks, { ...base, id: `${playIndex}/tasks` });
       },
@@ -125,17 +121,9 @@ async function runHost(batch: Batch, host: string, play: Play, playIndex: number
   }
 }
 
-/** A role from `roles:`: its meta dependencies first (each once per host per play), then itself. */
-async function runRoleUse(batch: Batch, host: string, use: Play['roles'][number], place: Place, seen: Set<object>): Promise<void> {
+/** A role from `roles:` (the loader already put meta dependencies first, each once). */
+async function runRoleUse(batch: Batch, host: string, use: Play['roles'][number], place: Place): Promise<void> {
   const { run } = batch;
-  const state = run.hosts.get(host)!;
-  for (let i = 0; i < use.role.dependencies.length; i++) {
-    const dep = use.role.dependencies[i];
-    if (seen.has(dep.role)) continue;
-    seen.add(dep.role);
-    await runRoleUse(batch, host, dep, { ...place, id: `${place.id}/dep${i}` }, seen);
-    if (state.done) return;
-  }
   const frame: Frame = { ...place.frame, role: use.role };
   const scope = scopeFor(run, host, frame);
   const params = renderValue(use.vars, scope, use.ref) as Record<string, unknown>;
