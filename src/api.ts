@@ -9,6 +9,8 @@ import { loadInventory, type Inventory } from './inventory/index.js';
 import { loadPlaybook } from './playbook/loader.js';
 import { checkPlaybook } from './playbook/check.js';
 import type { Playbook, TaskLoader } from './playbook/types.js';
+import { prepareVault } from './executor/vault.js';
+import { promptPassword } from './vault/index.js';
 import { attachNetboot } from './executor/netboot.js';
 
 export interface LoadedRun {
@@ -58,12 +60,22 @@ export interface RunRequest {
   /** Where --resume state lives (default .rack/resume.json under the working directory). */
   stateFile?: string;
   signal?: AbortSignal;
+  vaultPasswordFile?: string;
+  env?: NodeJS.ProcessEnv;
   emit?: (e: RunEvent) => void;
 }
 
 /** Run a playbook: what `rack run` does, for the CLI and for tests alike. */
 export async function run(req: RunRequest): Promise<RunSummary> {
   const loaded = await load(req.playbook, req.inventories);
+  const env = req.env ?? process.env;
+  await prepareVault(
+    [
+      ...loaded.playbook.plays.flatMap((p) => [p.vars, ...p.roles.flatMap((r) => [r.vars, r.role.defaults, r.role.vars])]),
+      ...loaded.inventory.hostNames().map((h) => loaded.inventory.hostVars(h)),
+    ],
+    { passwordFile: req.vaultPasswordFile ?? env.RACK_VAULT_PASSWORD_FILE, env, prompt: process.stdin.isTTY ? () => promptPassword(process.stdin, process.stderr) : undefined },
+  );
   const stateFile = req.stateFile ?? resolve('.rack', 'resume.json');
   const resume = req.resume ? await readResume(stateFile) : undefined;
   if (req.resume && !resume)

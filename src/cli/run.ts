@@ -49,7 +49,7 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
   if (defaultInventory) inventories = [io.env.RACK_INVENTORY ?? resolve('inventory', 'lab.yml')];
   for (const inv of inventories)
     if (!existsSync(inv)) throw new RackError({ code: 'E_FILE_NOT_FOUND', message: `inventory not found: ${inv}`, hint: 'pass one with -i, e.g. -i inventory/lab.yml' });
-  if (io.env.RACK_VAULT_PASSWORD_FILE === undefined && opts['vault-password-file']) io.env.RACK_VAULT_PASSWORD_FILE = String(opts['vault-password-file']);
+
 
   if (opts['list-hosts'] || opts['list-tasks'] || opts['list-tags']) {
     const loaded = await load(playbook, inventories);
@@ -114,6 +114,8 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
       forceHandlers: !!opts['force-handlers'],
       trustNewHosts: !!opts['trust-new-hosts'],
       verbosity,
+      vaultPasswordFile: opts['vault-password-file'] as string | undefined,
+      env: io.env,
       signal: abort.signal,
       emit: (e) => renderer.handle(e),
     });

@@ -42,7 +42,8 @@ function parseGroup(
   const nameRef = keyRefOf(parent, name);
   if (body !== null && !isMapping(body)) {
     out.push(diag('E_INVENTORY_SHAPE', `group '${name}' must be a mapping with hosts/children/vars, not ${kindOf(body)}`,
-      valueRefOf(parent, name), SECTIONS.includes(name) ? `'${name}:' belongs inside a group, e.g. under 'all:'` : undefined));
+      valueRefOf(parent, name),
+      SECTIONS.includes(name) ? `'${name}:' belongs inside a group, e.g. under 'all:'` : `list the group's hosts under '${name}:' as 'hosts:' with one 'name:' per line`));
     return undefined;
   }
   const group = data.addGroup(name, nameRef);

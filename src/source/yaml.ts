@@ -14,15 +14,31 @@ import {
   type Node as YamlNode,
   type ScalarTag,
 } from 'yaml';
-import { diag, type Diagnostic, type SourceRef } from '../errors.js';
+import { diag, RackError, type Diagnostic, type SourceRef } from '../errors.js';
+import type { Secret } from '../commands/secret.js';
 import { place } from './positions.js';
 
-/** A `!vault |` value: decrypted only when used, by the vault keyring. */
+type VaultOpener = (cipher: string, ref?: SourceRef) => Secret;
+let opener: VaultOpener | undefined;
+
+/** How `!vault` values are opened in this process (the run sets it once it has the password). */
+export function setVaultOpener(fn: VaultOpener | undefined): void {
+  opener = fn;
+}
+
+/** A `!vault |` value: decrypted only when a task uses it, and then only as a Secret. */
 export class Vaulted {
+  #open?: Secret;
   constructor(
     readonly cipher: string,
     readonly ref?: SourceRef,
   ) {}
+  open(): Secret {
+    if (this.#open) return this.#open;
+    if (!opener)
+      throw new RackError(diag('E_VAULT_PASSWORD', 'a vaulted value is used but no vault password was given', this.ref, 'pass --vault-password-file FILE or set RACK_VAULT_PASSWORD'));
+    return (this.#open = opener(this.cipher, this.ref));
+  }
   toString(): string {
     return '********';
   }

@@ -16,7 +16,8 @@ export function lazyScope(layers: Array<Record<string, unknown>>): Scope {
     get(name) {
       for (let i = layers.length - 1; i >= 0; i--) {
         const layer = layers[i];
-        if (hasOwn(layer, name)) return wrap(layer[name], name, isRawObject(layer) ? raw : ctx);
+        if (!hasOwn(layer, name)) continue;
+        return wrap(layer[name], name, isRawObject(layer) ? raw : ctx);
       }
       return undefined;
     },

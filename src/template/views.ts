@@ -1,4 +1,5 @@
 import { Secret } from '../commands/secret.js';
+import { Vaulted } from '../source/yaml.js';
 import type { Scope } from '../expr/scope.js';
 import { renderLazyString } from './lazy-render.js';
 import { revealTracked } from './secrets.js';
@@ -49,6 +50,7 @@ export function wrap(value: unknown, path: string, ctx: ViewCtx): unknown {
     if (!ctx.render || !value.includes('{{')) return value;
     return wrap(renderLazyString(value, path, ctx.scope), path, { ...ctx, render: false });
   }
+  if (value instanceof Vaulted) value = value.open();
   if (value instanceof Secret) return ctx.reveal ? revealTracked(value) : value;
   if (value === null || typeof value !== 'object') return value;
   if (contexts.has(value)) return value;

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDown, labPaths, labStatus, labUp, type LabInfo } from '../../src/lab/index.js';
 import { nodePaths } from '../../src/lab/paths.js';
-import { readPid } from '../../src/lab/proc.js';
+import { readPid, running, signal } from '../../src/lab/proc.js';
+import { nodeLeader } from '../../src/lab/node.js';
+import { labMain } from '../../src/cli/lab.js';
 import { alive, sleep } from '../../src/lab/run.js';
 import { nodeExec, requireLab } from '../helpers/lab.js';
 
@@ -150,6 +152,26 @@ describe.skipIf(skip)('the virtual rack', () => {
     expect((await labStatus()).nodes.find((n) => n.name === 'node2')?.pid).toBe(lab.nodes[1].pid);
   });
 
+  it('a node that died is booted again by lab up; the others are untouched', async () => {
+    const np = nodePaths(p, 'node3');
+    const victims = [readPid(np.supervisorPid), readPid(np.nspawnPid), nodeLeader(p, 'node3')];
+    for (const pid of victims) if (pid) signal(pid, 'SIGKILL');
+    await until('node3 to be down', 60_000, async () => ((await labStatus()).nodes[2].state === 'down' ? true : undefined));
+    const others = await Promise.all(['node1', 'node2'].map(bootId));
+    const again = await labUp({ nodes: 3 });
+    expect(again.nodes[2].state).toBe('up');
+    expect(victims).not.toContain(again.nodes[2].pid);
+    expect(ssh('10.88.0.13', again.knownHosts, 'hostname').stdout.trim()).toBe('node3');
+    expect(await Promise.all(['node1', 'node2'].map(bootId))).toEqual(others);
+  });
+
+  it('rack lab status prints every node with its state', async () => {
+    let text = '';
+    const stdout = { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream;
+    expect(await labMain(['status'], { stdout, stderr: stdout })).toBe(0);
+    for (const n of NAMES) expect(text).toMatch(new RegExp(`^${n}\\s+10\\.88\\.0\\.1\\d\\s+home1\\s+up\\s+\\d+$`, 'm'));
+  });
+
   it('two sites: nodes on different bridges reach each other through the host', async () => {
     const two = await labUp({ nodes: 2, sites: 2 });
     expect(two.nodes.map((n) => [n.name, n.address, n.site])).toEqual([
@@ -165,7 +187,7 @@ describe.skipIf(skip)('the virtual rack', () => {
     const pids = (await labStatus()).nodes.flatMap((n) => [n.pid, readPid(nodePaths(p, n.name).nspawnPid) ?? 0]);
     expect(pids.filter(Boolean).length).toBeGreaterThan(0);
     await labDown();
-    expect(pids.filter((pid) => alive(pid))).toEqual([]);
+    expect(pids.filter((pid) => running(pid))).toEqual([]); // exited (a zombie awaiting its reaper counts as gone)
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toMatch(/rack-node/);
     expect(spawnSync('ip', ['link', 'show', 'rackbr0']).status).not.toBe(0);
     expect(spawnSync('ip', ['link', 'show', 'rackbr1']).status).not.toBe(0);

@@ -50,7 +50,7 @@ export const sysctl: ModuleDef = {
     }
     const current = norm(f.get('current'));
     if (present && bool(args.sysctl_set) && current !== value) cmds.push(exec(sh`sysctl -q -w ${`${name}=${value}`}`));
-    else if (fileChanged && present && bool(args.reload, true)) cmds.push(exec(sh`sysctl -q ${bool(args.ignoreerrors) ? ['-e'] : []} -p ${file}`));
+    else if (fileChanged && present && bool(args.reload, true)) cmds.push(exec(sh`sysctl ${['-q', ...(bool(args.ignoreerrors) ? ['-e'] : []), '-p', file]}`));
     return { commands: cmds, diff: fileChanged && ctx.diff ? fileDiff(file, Buffer.from(before), Buffer.from(after)) : undefined, result: { name, value } };
   },
 };

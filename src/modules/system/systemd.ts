@@ -1,4 +1,7 @@
 import { sh } from '../../commands/quote.js';
+
+/** systemctl with its words (empty option lists leave no gaps in logs). */
+const ctl = (...words: Array<string | string[]>) => ctl(words.flat());
 import { exec, type Command, type Plan } from '../../commands/types.js';
 import { bool, str } from '../args.js';
 import type { ModuleContext, ModuleDef, ProbeOutput } from '../types.js';
@@ -30,8 +33,8 @@ export function planSystemd(args: Record<string, unknown>, probe: ProbeOutput | 
   const name = str(args.name);
   const sc = scopeFlag(args);
   const pre: Command[] = [];
-  if (bool(args.daemon_reexec)) pre.push(exec(sh`systemctl ${sc} daemon-reexec`));
-  if (bool(args.daemon_reload)) pre.push(exec(sh`systemctl ${sc} daemon-reload`));
+  if (bool(args.daemon_reexec)) pre.push(ctl(sc, 'daemon-reexec'));
+  if (bool(args.daemon_reload)) pre.push(ctl(sc, 'daemon-reload'));
   if (!name) {
     if (args.state !== undefined || args.enabled !== undefined || args.masked !== undefined) return { commands: [], failed: 'name is required with state, enabled or masked' };
     return { commands: pre, changed: false, result: {} };
@@ -45,8 +48,8 @@ export function planSystemd(args: Record<string, unknown>, probe: ProbeOutput | 
   const result: Record<string, unknown> = { name, status };
   const noBlock = bool(args.no_block) ? ['--no-block'] : [];
   const changes: Command[] = [];
-  if (args.masked === true && !masked) changes.push(exec(sh`systemctl ${sc} mask -- ${name}`));
-  if (args.masked === false && masked) changes.push(exec(sh`systemctl ${sc} unmask -- ${name}`));
+  if (args.masked === true && !masked) changes.push(ctl(sc, 'mask', '--', name));
+  if (args.masked === false && masked) changes.push(ctl(sc, 'unmask', '--', name));
   const willBeMasked = args.masked === true || (masked && args.masked !== false);
   // A unit file added in this same step only shows after daemon-reload: trust the reload then.
   if (load === 'not-found' && !bool(args.daemon_reload) && (args.state !== undefined || args.enabled !== undefined))
@@ -54,16 +57,16 @@ export function planSystemd(args: Record<string, unknown>, probe: ProbeOutput | 
   if (args.enabled !== undefined && !willBeMasked) {
     const on = ENABLED.has(fileState);
     const force = bool(args.force) ? ['--force'] : [];
-    if (args.enabled === true && !on) changes.push(exec(sh`systemctl ${sc} enable ${force} -- ${name}`));
-    if (args.enabled === false && on && fileState !== 'static') changes.push(exec(sh`systemctl ${sc} disable -- ${name}`));
+    if (args.enabled === true && !on) changes.push(ctl(sc, 'enable', force, '--', name));
+    if (args.enabled === false && on && fileState !== 'static') changes.push(ctl(sc, 'disable', '--', name));
     result.enabled = args.enabled;
   }
   const state = str(args.state);
   const running = RUNNING.has(active);
-  if (state === 'started' && !running) changes.push(exec(sh`systemctl ${sc} ${noBlock} start -- ${name}`));
-  if (state === 'stopped' && (running || active === 'deactivating')) changes.push(exec(sh`systemctl ${sc} ${noBlock} stop -- ${name}`));
-  if (state === 'restarted') changes.push(exec(sh`systemctl ${sc} ${noBlock} restart -- ${name}`));
-  if (state === 'reloaded') changes.push(exec(sh`systemctl ${sc} ${noBlock} ${running ? 'reload' : 'start'} -- ${name}`));
+  if (state === 'started' && !running) changes.push(ctl(sc, noBlock, 'start', '--', name));
+  if (state === 'stopped' && (running || active === 'deactivating')) changes.push(ctl(sc, noBlock, 'stop', '--', name));
+  if (state === 'restarted') changes.push(ctl(sc, noBlock, 'restart', '--', name));
+  if (state === 'reloaded') changes.push(ctl(sc, noBlock, runnin, '?', ''reload'', ':', ''start'}', '--', name));
   if (state) result.state = state;
   return { commands: [...pre, ...changes], changed: changes.length > 0, result };
 }

@@ -27,7 +27,7 @@ export const user: ModuleDef = {
     const result: Record<string, unknown> = { name, state: str(args.state) };
     if (str(args.state) === 'absent') {
       if (!exists) return { commands: [], result };
-      return { commands: [exec(sh`userdel ${bool(args.remove) ? ['-r'] : []} ${bool(args.force) ? ['-f'] : []} -- ${name}`)], result };
+      return { commands: [exec(sh`userdel ${[...(bool(args.remove) ? ['-r'] : []), ...(bool(args.force) ? ['-f'] : []), '--', name]}`)], result };
     }
     const o: Array<string | Secret> = [];
     const add = (...v: Array<string | Secret>) => o.push(...v);
@@ -81,7 +81,7 @@ export const group: ModuleDef = {
     const result = { name, state: str(args.state) };
     const ids = (flag: string) => (args.gid !== undefined ? [flag, String(args.gid), ...(bool(args.non_unique) ? ['-o'] : [])] : []);
     if (str(args.state) === 'absent') return { commands: entry ? [exec(sh`groupdel -- ${name}`)] : [], result };
-    if (!entry) return { commands: [exec(sh`groupadd ${ids('-g')} ${bool(args.system) ? ['-r'] : []} -- ${name}`)], result };
+    if (!entry) return { commands: [exec(sh`groupadd ${[...ids('-g'), ...(bool(args.system) ? ['-r'] : []), '--', name]}`)], result };
     if (args.gid !== undefined && String(args.gid) !== gid) return { commands: [exec(sh`groupmod ${ids('-g')} -- ${name}`)], result };
     return { commands: [], result };
   },

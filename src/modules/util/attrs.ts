@@ -22,7 +22,7 @@ export function attrCommands(path: string, st: FileState, want: Attrs, opts: { n
   const groupDiff = group !== undefined && !sameAccount(group, st.group, st.gid);
   if (ownerDiff || groupDiff) {
     const spec = `${ownerDiff ? owner : ''}${groupDiff ? ':' + group : ''}`;
-    cmds.push(exec(sh`chown ${h} ${spec} -- ${path}`));
+    cmds.push(exec(sh`chown ${[...h, spec, '--', path]}`));
   }
   const mode = parseMode(want.mode);
   if (mode && st.type !== 'link') {
