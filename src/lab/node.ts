@@ -75,12 +75,11 @@ function nspawnArgs(np: NodePaths, spec: NodeSpec, loop: string | undefined): st
 
 /**
  * A detached shell loop that boots the node and boots it again when it exits for a reboot.
- * It records its own PID and nspawn's, so labDown can stop both by PID. /proc/sys/net is
+ * It records nspawn's PID (startNode records the loop's), so labDown can stop both by PID. /proc/sys/net is
  * writable in the node (forwarding and other per-namespace sysctls are the roles' job).
  */
 function supervisorScript(np: NodePaths, args: string[]): string {
   return [
-    `echo $$ > ${quote(np.supervisorPid)}`,
     'export SYSTEMD_NSPAWN_API_VFS_WRITABLE=network',
     'while :; do',
     `  [ -e ${quote(np.stop)} ] && exit 0`,
@@ -110,6 +109,7 @@ export async function startNode(p: LabPaths, spec: NodeSpec, all: NodeSpec[]): P
   child.unref();
   const pid = child.pid;
   if (!pid) throw new Error(`lab: could not start the supervisor of ${spec.name}`);
+  writeFileSync(np.supervisorPid, `${pid}\n`); // before returning: labUp checks it at once
   return { pid, loop };
 }
 

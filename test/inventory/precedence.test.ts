@@ -37,11 +37,12 @@ describe('variable precedence: each level beats the one below', async () => {
   it('without the playbook folder, inventory-side files win', async () => {
     const { inventory: inv } = await loadInventory([join(dir, 'inv/hosts.ini')]);
     const v = inv.hostVars('h');
-    expect([v.v5, v.v8, v.v9, v.v12]).toEqual(['L4', 'L7', 'L7', 'L11']);
+    expect([v.v5, v.v8, v.v9, v.v12]).toEqual(['L4', 'L7', undefined, 'L11']);
   });
 
   it('a host in the group without host vars stops at group level', () => {
-    expect(inventory.hostVars('other')).toMatchObject({ v9: 'L9', v10: 'L9', v11: undefined });
+    const other = inventory.hostVars('other');
+    expect([other.v9, other.v10, other.v11]).toEqual(['L9', 'L9', undefined]);
   });
 });
 

@@ -78,7 +78,7 @@ describe('inventory queries', async () => {
   });
   it('knows where a variable was set', () => {
     const file = join(FIXTURES, 'ini-basic', 'hosts.ini');
-    expect(inventory.varRef('pi3', 'rack')).toMatchObject({ file, line: 7, col: 44 });
+    expect(inventory.varRef('pi3', 'rack')).toMatchObject({ file, line: 7, col: 32 });
     expect(inventory.varRef('pi3', 'domain')).toMatchObject({ file, line: 18, col: 1 });
     expect(inventory.varRef('pi2', 'ansible_port')).toMatchObject({ file, line: 6, col: 1 });
     expect(inventory.varRef('pi3', 'nothing')).toBeUndefined();
@@ -91,7 +91,7 @@ describe('inventory queries', async () => {
   });
   it('YAML variables keep their positions', async () => {
     const { inventory: y } = await loadInventory([join(FIXTURES, 'yaml-basic', 'inventory.yml')]);
-    expect(y.varRef('pi3', 'labels')).toMatchObject({ line: 14, col: 42 });
+    expect(y.varRef('pi3', 'labels')).toMatchObject({ line: 14, col: 39 });
     expect(y.varRef('pi1', 'arch')).toMatchObject({ line: 17, col: 9 });
   });
 });

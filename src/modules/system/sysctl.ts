@@ -31,7 +31,7 @@ export const sysctl: ModuleDef = {
     for (const l of lines) {
       const m = /^\s*([^#;=\s][^=]*?)\s*=\s*(.*?)\s*$/.exec(l);
       if (m && keyOf(m[1]) === name) {
-        if (present && !placed) out.push(`${name}=${value}\n`);
+        if (present && !placed) out.push(norm(m[2]) === value ? l : `${name}=${value}\n`);
         placed = true;
         continue;
       }

@@ -1,7 +1,7 @@
 import { sh } from '../../commands/quote.js';
 
 /** systemctl with its words (empty option lists leave no gaps in logs). */
-const ctl = (...words: Array<string | string[]>) => ctl(words.flat());
+const ctl = (...words: Array<string | string[]>) => exec(sh`systemctl ${words.flat()}`);
 import { exec, type Command, type Plan } from '../../commands/types.js';
 import { bool, str } from '../args.js';
 import type { ModuleContext, ModuleDef, ProbeOutput } from '../types.js';
@@ -66,7 +66,7 @@ export function planSystemd(args: Record<string, unknown>, probe: ProbeOutput | 
   if (state === 'started' && !running) changes.push(ctl(sc, noBlock, 'start', '--', name));
   if (state === 'stopped' && (running || active === 'deactivating')) changes.push(ctl(sc, noBlock, 'stop', '--', name));
   if (state === 'restarted') changes.push(ctl(sc, noBlock, 'restart', '--', name));
-  if (state === 'reloaded') changes.push(ctl(sc, noBlock, runnin, '?', ''reload'', ':', ''start'}', '--', name));
+  if (state === 'reloaded') changes.push(ctl(sc, noBlock, running ? 'reload' : 'start', '--', name));
   if (state) result.state = state;
   return { commands: [...pre, ...changes], changed: changes.length > 0, result };
 }
