@@ -86,7 +86,8 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
   const args = normalizeArgs(task.module, rawArgs);
   const target = await resolveTarget(t, scope);
   const targetState = run.hosts.get(target.name);
-  const checkMode = task.checkMode ?? run.opts.check;
+  // Read-only modules (stat, slurp, wait_for) run in --check too: they change nothing.
+  const checkMode = (task.checkMode ?? run.opts.check) && !mod.readOnly;
   const ctx: ModuleContext = {
     host: target.name,
     facts: targetState?.facts ?? {},

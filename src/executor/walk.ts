@@ -257,7 +257,8 @@ export function report(batch: Batch, host: string, task: ModuleTask, result: Tas
 export async function flushHandlers(batch: Batch, host: string, place: Place): Promise<void> {
   const { run } = batch;
   const state = run.hosts.get(host)!;
-  if (state.notified.size === 0) return;
+  // Still skipping towards a --resume/--start-at-task point: pending handlers wait for it.
+  if (state.notified.size === 0 || state.startAt) return;
   if (state.failed && !run.opts.forceHandlers) return;
   if (state.unreachable) return;
   const scope = scopeFor(run, host, place.frame);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { have, isRoot, makePair, serveInNs, sh, type NsPair, type Served } from './netns.js';
 
@@ -34,13 +35,14 @@ describe.skipIf(missing !== '')(`DHCP clients in authoritative mode ${missing}`,
     const conf = path.join(dir, `${tag}.conf`);
     writeFileSync(conf, 'timeout 20;\nretry 1;\n');
     const lease = path.join(dir, `${tag}.leases`);
-    let rc = 0;
-    try {
-      pair.exec(pair.client, ['dhclient', '-1', '-d', '-cf', conf, '-lf', lease, '-pf', path.join(dir, `${tag}.pid`), '-sf', '/bin/true', pair.clientIf]);
-    } catch (err) {
-      rc = (err as { status: number }).status ?? 1;
+    const pidFile = path.join(dir, `${tag}.pid`);
+    // -1: one attempt; on success dhclient daemonizes, so stdio must not be a pipe we wait on.
+    const r = spawnSync('ip', ['netns', 'exec', pair.client, 'dhclient', '-1', '-cf', conf, '-lf', lease, '-pf', pidFile, '-sf', '/bin/true', pair.clientIf], { stdio: 'ignore', timeout: 90_000 });
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
     }
-    return { rc, lease: existsSync(lease) ? readFileSync(lease, 'utf8') : '' };
+    return { rc: r.status ?? 1, lease: existsSync(lease) ? readFileSync(lease, 'utf8') : '' };
   };
 
   const udhcpc = (tag: string): { rc: number; ip: string } => {
