@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fail } from '../errors.js';
 import { labInventoryText } from './inventory.js';
 import { labLayout, type NodeSpec } from './layout.js';
@@ -176,6 +177,7 @@ export async function labDown(opts: Pick<LabOptions, 'imagesDir' | 'log'> = {}):
     for (const b of new Set([...state.bridges, 'rackbr0', 'rackbr1'])) await removeBridge(b);
     if (state.forwardingWas !== undefined) restoreForwarding(state.forwardingWas);
     for (const f of [p.state, p.knownHosts, p.inventory]) rmSync(f, { force: true });
+    for (const f of readdirSync(p.root)) if (/^inventory-.*\.yml$/.test(f)) rmSync(join(p.root, f), { force: true });
   });
   log('lab: down');
 }

@@ -79,7 +79,7 @@ describe('inventory queries', async () => {
   it('knows where a variable was set', () => {
     const file = join(FIXTURES, 'ini-basic', 'hosts.ini');
     expect(inventory.varRef('pi3', 'rack')).toMatchObject({ file, line: 7, col: 32 });
-    expect(inventory.varRef('pi3', 'domain')).toMatchObject({ file, line: 18, col: 1 });
+    expect(inventory.varRef('pi3', 'domain')).toMatchObject({ file, line: 19, col: 1 });
     expect(inventory.varRef('pi2', 'ansible_port')).toMatchObject({ file, line: 6, col: 1 });
     expect(inventory.varRef('pi3', 'nothing')).toBeUndefined();
   });
@@ -92,6 +92,20 @@ describe('inventory queries', async () => {
   it('YAML variables keep their positions', async () => {
     const { inventory: y } = await loadInventory([join(FIXTURES, 'yaml-basic', 'inventory.yml')]);
     expect(y.varRef('pi3', 'labels')).toMatchObject({ line: 14, col: 39 });
-    expect(y.varRef('pi1', 'arch')).toMatchObject({ line: 17, col: 9 });
+    expect(y.varRef('pi1', 'arch')).toMatchObject({ line: 16, col: 9 });
+  });
+});
+
+describe('rack inventory --limit', () => {
+  it('keeps only the selected hosts in --list and --graph', async () => {
+    const { rack } = await import('./helpers.js');
+    const inv = join(FIXTURES, 'ini-basic', 'hosts.ini');
+    const list = JSON.parse((await rack(['-i', inv, '--list', '--limit', 'pis:!pi2'])).stdout);
+    expect(Object.keys(list._meta.hostvars).sort()).toEqual(['pi1', 'pi3']);
+    expect(list.pis.hosts).toEqual(['pi1', 'pi3']);
+    expect(list.x86.hosts).toEqual(['pi1']);
+    expect(list.ungrouped).toBeUndefined();
+    const graph = (await rack(['-i', inv, '--graph', 'x86', '--limit', 'nuc1'])).stdout;
+    expect(graph).toBe('@x86:\n  |--nuc1\n');
   });
 });

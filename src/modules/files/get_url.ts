@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { sh, ShellText, joinShell } from '../../commands/quote.js';
 import { exec, type Command } from '../../commands/types.js';
@@ -44,14 +45,20 @@ export const getUrl: ModuleDef = {
     const result: Record<string, unknown> = { dest: path, url };
     const inState = st.exists && (sum ? f.get('sum') === sum.hex : !bool(args.force));
     if (inState) return { commands: attrCommands(path, st, args), result };
-    // A file named after its checksum in images/ can be uploaded by the executor instead (offline nodes).
-    if (sum) {
-      const local = [join(ctx.imagesDir, sum.hex), join(ctx.imagesDir, `${sum.algo}-${sum.hex}`)].find((p) => existsSync(p));
-      if (local) result.rack_local_source = local;
-    }
     const mode = newFileMode(args.mode);
     const owner = str(args.owner);
     const group = str(args.group);
+    // A file named after its checksum in images/ is uploaded instead: offline nodes need no internet.
+    if (sum) {
+      const local = [join(ctx.imagesDir, sum.hex), join(ctx.imagesDir, `${sum.algo}-${sum.hex}`)].find((p) => existsSync(p));
+      if (local) {
+        result.rack_local_source = local;
+        const content = readFileSync(local);
+        const got = createHash(sum.algo).update(content).digest('hex');
+        if (got !== sum.hex) return { commands: [], failed: `${local} does not match ${sum.algo}:${sum.hex} (got ${got})`, result };
+        return { commands: [{ kind: 'write', path, content, mode: mode ?? '0644', owner, group, backup: bool(args.backup) }], result };
+      }
+    }
     const headers = Object.entries((args.headers as Record<string, unknown>) ?? {}).map(([k, v]) => `${k}: ${str(v)}`);
     const t = Number(args.timeout ?? 10);
     const insecure = !bool(args.validate_certs, true);

@@ -23,7 +23,9 @@ export interface TftpConfig {
 export const defaultRollover = (file: string): boolean => !/^[0-9a-f]{8}\//i.test(file);
 
 export class TftpServer {
-  private readonly active = new Set<Transfer>();
+  private readonly active = new Map<string, Transfer>();
+  /** Peers whose request is being set up (file open, socket bind): a retransmitted RRQ must not start a second transfer. */
+  private readonly starting = new Set<string>();
   private closed = false;
   constructor(private readonly cfg: TftpConfig, private readonly main: DatagramSocket) {
     main.onMessage((m, from) => void this.onRequest(m, from));
@@ -36,7 +38,7 @@ export class TftpServer {
   close(): void {
     this.closed = true;
     this.main.close();
-    for (const t of this.active) t.abort();
+    for (const t of this.active.values()) t.abort();
   }
 
   private async onRequest(msg: Buffer, from: RemoteInfo): Promise<void> {
@@ -55,6 +57,17 @@ export class TftpServer {
       if (pkt.op !== OP.ERROR) reply(ERR.UNKNOWN_TID, 'unknown transfer');
       return;
     }
+    // A retransmitted RRQ (our first answer was lost) is served by the transfer already running.
+    if (this.active.has(peer) || this.starting.has(peer)) return;
+    this.starting.add(peer);
+    try {
+      await this.startTransfer(pkt, from, peer, reply);
+    } finally {
+      this.starting.delete(peer);
+    }
+  }
+
+  private async startTransfer(pkt: { file: string; mode: string; options: Map<string, string> }, from: RemoteInfo, peer: string, reply: (code: number, text: string) => void): Promise<void> {
     if (pkt.mode !== 'octet' && pkt.mode !== 'binary') {
       reply(ERR.ILLEGAL_OP, `mode ${pkt.mode} not supported: use octet`);
       return;
@@ -94,8 +107,8 @@ export class TftpServer {
       return;
     }
     const t = new Transfer({ sock, peer: from, name: pkt.file, file, terms, onEvent: this.cfg.onEvent, maxRetries: this.cfg.maxRetries ?? 8 });
-    this.active.add(t);
-    t.done.finally(() => this.active.delete(t));
+    this.active.set(peer, t);
+    void t.done.finally(() => this.active.delete(peer));
     t.start();
   }
 }
