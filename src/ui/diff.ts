@@ -15,8 +15,8 @@ export function unifiedDiff(d: FileDiff): string {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push([' ', a[i], i++, j++]);
-    else if (j < m && (i === n || lcs[i][j + 1] >= lcs[i + 1][j])) ops.push(['+', b[j], i, j++]);
-    else ops.push(['-', a[i], i++, j]);
+    else if (i < n && (j === m || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push(['-', a[i], i++, j]);
+    else ops.push(['+', b[j], i, j++]);
   }
   const out = [`--- before: ${d.path}`, `+++ after: ${d.path}`];
   const CONTEXT = 3;
