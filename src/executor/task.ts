@@ -11,6 +11,7 @@ import type { Condition, ModuleTask, TaskCommon } from '../playbook/types.js';
 import { renderTemplateText, renderValue } from '../template/index.js';
 import type { Scope } from '../expr/scope.js';
 import { applyCommands } from './apply.js';
+import { connectionSettings } from '../inventory/connection.js';
 import type { RunContext } from './context.js';
 import { runControl, isControlModule } from './control.js';
 import { loopResult, withOutput, type TaskResult } from './result.js';
@@ -130,12 +131,16 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
   return task.delegateTo && targetState ? targetState.lock.run(work) : work();
 }
 
+const BECOME_VARS = ['become', 'become_user', 'ansible_become', 'ansible_become_user'];
+
 async function resolveTarget(t: TaskRun, scope: Scope): Promise<Target> {
   const { run, task, frame } = t;
   const name = task.delegateTo ? String(renderValue(task.delegateTo, scope, task.ref)) : t.host;
   const conn = await run.connect(name);
-  const become = task.become ?? frame.play.become ?? false;
-  const becomeUser = task.becomeUser ?? frame.play.becomeUser;
+  // Inventory become settings (ansible_become / become) apply when neither task nor play says.
+  const fromHost = connectionSettings(Object.fromEntries(BECOME_VARS.filter((v) => scope.has(v)).map((v) => [v, scope.get(v)])));
+  const become = task.become ?? frame.play.become ?? fromHost.become ?? false;
+  const becomeUser = task.becomeUser ?? frame.play.becomeUser ?? fromHost.becomeUser;
   const env = renderedEnv(renderValue(task.environment ?? frame.play.environment, scope, task.ref));
   return { name, conn, become, becomeUser, env };
 }

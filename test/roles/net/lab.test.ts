@@ -172,9 +172,13 @@ describe.skipIf(!!skipReason)('wireguard between two sites of the virtual rack',
   }, 10 * MIN);
 
   it('keys stay on their node, the tunnel carries traffic, routes to the other site exist, reruns change nothing', async () => {
-    const first = await run('wireguard.yml');
+    const events: unknown[] = [];
+    const first = await api!.run!({ playbook: FIX('wireguard.yml'), inventories: [lab.inventoryPath, varsFile()], emit: (e) => events.push(e) });
     expect(first.exitCode).toBe(0);
     const [a, b] = lab.nodes;
+    const secret = (await harness!.nodeExec(a.name, 'cat /etc/wireguard/private.key')).stdout.trim();
+    expect(secret).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(JSON.stringify(events)).not.toContain(secret);
     const bAddr = `10.99.0.${octet(b.address)}`;
     await until('ping over the tunnel', async () => ((await harness!.nodeExec(a.name, `ping -c 1 -W 2 ${bAddr}`)).rc === 0 ? true : undefined));
     const route = await harness!.nodeExec(a.name, 'ip route show 172.30.2.0/24');
