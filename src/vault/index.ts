@@ -6,7 +6,7 @@ export type { KeyringOptions, VaultKeyring } from './keyring.js';
 export { noPassword, promptPassword, readPasswordFile } from './password.js';
 export { decryptFile, encryptFile, readVaultFile, writeFileAtomic } from './file.js';
 export { editVaultFile } from './edit.js';
-export { VaultedValue, vaultStringYaml, vaultYamlTag } from './yaml.js';
+export { vaultStringYaml } from './yaml.js';
 
 import { editVaultFile } from './edit.js';
 import { decryptFile, encryptFile, readVaultFile, writeFileAtomic } from './file.js';

@@ -1,27 +1,3 @@
-import type { ScalarTag } from 'yaml';
-import { isVaultText } from './crypto.js';
-
-/** A `!vault` scalar as loaded from YAML: still encrypted; open it with a VaultKeyring. */
-export class VaultedValue {
-  constructor(readonly cipherText: string) {}
-  toString(): string {
-    return '!vault';
-  }
-  toJSON(): string {
-    return '!vault';
-  }
-}
-
-/** The `!vault` tag for the `yaml` package (customTags), so vars files keep their ciphertext intact. */
-export const vaultYamlTag: ScalarTag = {
-  tag: '!vault',
-  identify: (v) => v instanceof VaultedValue,
-  resolve(value, onError) {
-    if (!isVaultText(value)) onError('a !vault value must start with $RACK_VAULT or $ANSIBLE_VAULT');
-    return new VaultedValue(value);
-  },
-};
-
 const INDENT = ' '.repeat(10);
 
 /**

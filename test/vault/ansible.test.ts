@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { RackError } from '../../src/errors.js';
-import { VaultedValue, decryptText, vaultYamlTag } from '../../src/vault/index.js';
+import { decryptText } from '../../src/vault/index.js';
+import { parseYaml, Vaulted } from '../../src/source/yaml.js';
 import { encryptAnsible } from '../../src/vault/ansible-format.js';
 
 const hasAnsibleVault = spawnSync('ansible-vault', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -41,9 +41,9 @@ describe.skipIf(!hasAnsibleVault)('Ansible vault interop (needs ansible-vault: D
 
   it('decrypts an encrypt_string value loaded as a !vault tagged scalar', () => {
     const yamlText = vault('encrypt_string', '--vault-password-file', 'pw', '--name', 'api_key', 'k-123/456');
-    const doc = parse(yamlText, { customTags: [vaultYamlTag] }) as { api_key: VaultedValue };
-    expect(doc.api_key).toBeInstanceOf(VaultedValue);
-    expect(decryptText(doc.api_key.cipherText, password)).toBe('k-123/456');
+    const doc = parseYaml(yamlText, 'vars.yml').value as { api_key: Vaulted };
+    expect(doc.api_key).toBeInstanceOf(Vaulted);
+    expect(decryptText(doc.api_key.cipher, password)).toBe('k-123/456');
   });
 
   it('rejects a wrong password for Ansible files as E_VAULT_PASSWORD', () => {
