@@ -2,7 +2,7 @@ import { formatRef, RackError } from '../errors.js';
 import { maskSecrets } from '../commands/secret.js';
 import type { BlockTask, ModuleTask, Role, Task, TaskCommon } from '../playbook/types.js';
 import { checkRoleArguments } from '../playbook/role-args.js';
-import { markRaw, renderValue } from '../template/index.js';
+import { markRaw, renderValue, toPlain } from '../template/index.js';
 import type { Meeting, Semaphore } from './barrier.js';
 import type { RunContext } from './context.js';
 import { statusOf, hideOutput, type TaskResult } from './result.js';
@@ -134,7 +134,8 @@ export async function runRoleTasks(batch: Batch, host: string, role: Role, param
 /** The values a role's argument_specs name, as the role will see them. */
 function specValues(role: Role, scope: ReturnType<typeof scopeFor>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
-  for (const name of Object.keys(role.argumentSpecs?.options ?? {})) if (scope.has(name)) values[name] = scope.get(name);
+  // Plain copies: the checker converts values in place (e.g. list elements), views are read-only.
+  for (const name of Object.keys(role.argumentSpecs?.options ?? {})) if (scope.has(name)) values[name] = toPlain(scope.get(name), true);
   return values;
 }
 
@@ -173,6 +174,10 @@ async function runMeta(batch: Batch, host: string, task: ModuleTask, place: Plac
       return 'ok';
     case 'end_host':
       state.ended = true;
+      return 'ok';
+    case 'reset_connection':
+      // The next task opens a fresh connection (e.g. to prove a new firewall lets rack in).
+      await batch.run.disconnect(host);
       return 'ok';
     case 'clear_facts':
       state.facts = undefined;

@@ -15,7 +15,7 @@ export const MIRROR = 'http://deb.debian.org/debian';
  */
 export const ROOTFS_PACKAGES = [
   'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'python3', 'python3-apt', 'iproute2', 'sudo',
-  'nftables', 'iptables', 'frr', 'wireguard-tools', 'wireguard-go', 'lxc', 'busybox', 'btrfs-progs',
+  'nftables', 'iptables', 'frr', 'frr-pythontools', 'wireguard-tools', 'wireguard-go', 'lxc', 'busybox', 'btrfs-progs',
   'rsync', 'curl', 'git', 'kmod', 'iputils-ping', 'procps', 'ca-certificates', 'less', 'cron',
   'netcat-openbsd', 'systemd-timesyncd', 'xz-utils', 'unzip',
 ];

@@ -15,8 +15,8 @@ export interface TftpConfig {
   allowRollover?: (file: string, options: Map<string, string>) => boolean;
   /** Socket for one transfer (tests inject lossy ones). */
   transferSocket: () => Promise<DatagramSocket>;
-  /** Consecutive timeouts before a transfer is abandoned. */
-  maxRetries?: number;
+  /** A transfer without progress for this long is abandoned (default 20 s). */
+  giveUpMs?: number;
 }
 
 /** Old Pi bootloaders cannot wrap the block counter; they read from `<serial>/` folders. */
@@ -106,7 +106,7 @@ export class TftpServer {
       this.cfg.onEvent({ type: 'error', message: `tftp transfer socket: ${(err as Error).message}` });
       return;
     }
-    const t = new Transfer({ sock, peer: from, name: pkt.file, file, terms, onEvent: this.cfg.onEvent, maxRetries: this.cfg.maxRetries ?? 8 });
+    const t = new Transfer({ sock, peer: from, name: pkt.file, file, terms, onEvent: this.cfg.onEvent, giveUpMs: this.cfg.giveUpMs ?? 20_000 });
     this.active.set(peer, t);
     void t.done.finally(() => this.active.delete(peer));
     t.start();

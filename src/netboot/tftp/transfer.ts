@@ -43,7 +43,8 @@ export interface TransferInit {
   file: ServedFile;
   terms: Terms;
   onEvent: EventSink;
-  maxRetries: number;
+  /** Give up after this long without progress (clients may wait 5 s or more before re-ACKing). */
+  giveUpMs: number;
 }
 
 const MIN_RTO = 30;
@@ -58,7 +59,7 @@ export class Transfer {
   private sentUpTo = 0;
   private awaitingOackAck: boolean;
   private timer: NodeJS.Timeout | undefined;
-  private retries = 0;
+  private lastProgress = Date.now();
   private rto: number;
   private srtt = 0;
   private sentAt = 0;
@@ -127,7 +128,7 @@ export class Transfer {
 
   private onTimeout(): void {
     if (this.finished) return;
-    if (++this.retries > this.t.maxRetries) return this.fail('client stopped answering');
+    if (Date.now() - this.lastProgress > this.t.giveUpMs) return this.fail('client stopped answering');
     this.resent = true;
     this.rto = Math.min(this.rto * 2, this.t.terms.timeoutMs);
     if (this.awaitingOackAck) this.sendOack();
@@ -186,7 +187,7 @@ export class Transfer {
       this.rto = Math.min(this.t.terms.timeoutMs, Math.max(MIN_RTO, 3 * this.srtt + 20));
     }
     this.resent = false;
-    this.retries = 0;
+    this.lastProgress = Date.now();
   }
 
   private complete(): void {
