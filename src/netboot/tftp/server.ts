@@ -53,8 +53,9 @@ export class TftpServer {
     const reply = (code: number, text: string) => this.main.send(errorPacket(code, text), from.port, from.address);
     if (pkt.op === OP.WRQ) return reply(ERR.ACCESS, 'read-only server');
     if (pkt.op !== OP.RRQ) {
-      // DATA/ACK to port 69 belong to no transfer; ERRORs are never answered (RFC 1350).
-      if (pkt.op !== OP.ERROR) reply(ERR.UNKNOWN_TID, 'unknown transfer');
+      // Some clients (atftp after a timeout) send ACKs to port 69 instead of the transfer's port:
+      // hand them to the transfer. Anything else is ignored: answering strays on port 69 aborts such clients.
+      if (pkt.op === OP.ACK || pkt.op === OP.ERROR) this.active.get(peer)?.receive(msg, from);
       return;
     }
     // A retransmitted RRQ (our first answer was lost) is served by the transfer already running.

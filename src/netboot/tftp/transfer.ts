@@ -135,6 +135,11 @@ export class Transfer {
     else void this.sendWindow();
   }
 
+  /** A packet for this transfer that arrived on the server's main socket. */
+  receive(msg: Buffer, from: RemoteInfo): void {
+    this.onPacket(msg, from);
+  }
+
   private onPacket(msg: Buffer, from: RemoteInfo): void {
     if (this.finished) return;
     if (from.address !== this.t.peer.address || from.port !== this.t.peer.port) {
