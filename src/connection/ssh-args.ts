@@ -1,4 +1,4 @@
-import { splitWords } from './words.js';
+import { splitWords } from '../commands/words.js';
 
 /** What rack understands from `ansible_ssh_common_args`-style ssh command-line options. */
 export interface SshArgs {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { globMatch } from './known-hosts.js';
-import { splitWords } from './words.js';
+import { splitWords } from '../commands/words.js';
 
 /** What ~/.ssh/config says about one host (only the options rack uses). */
 export interface SshConfigResult {

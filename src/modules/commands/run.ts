@@ -3,7 +3,7 @@ import { exec, type Plan } from '../../commands/types.js';
 import { bool, str } from '../args.js';
 import type { ModuleDef, ProbeOutput } from '../types.js';
 import { parseFields } from '../util/probe.js';
-import { splitWords } from './words.js';
+import { splitWords } from '../../commands/words.js';
 
 /** A path that may hold glob characters: those stay live, everything else is escaped. */
 export function globWord(s: string): ShellText {
@@ -62,7 +62,7 @@ export const command: ModuleDef = {
   runsUserCode: true,
   probe: guardProbe,
   plan(args, probe) {
-    const argv = Array.isArray(args.argv) ? args.argv.map((w) => str(w)!) : splitWords(str(args.cmd) ?? '');
+    const argv = Array.isArray(args.argv) ? args.argv.map((w) => str(w)!) : splitWords(str(args.cmd) ?? '', { strict: true });
     if (!argv.length) return { commands: [], failed: 'no command given (cmd or argv)' };
     return runPlan(inDir(str(args.chdir), sh`exec ${argv}`), args, probe, argv.join(' '));
   },

@@ -18,8 +18,10 @@ async function converge(pb: string, inv: string, extraVars?: Record<string, unkn
   expect(first.exitCode).toBe(0);
   const second = await runPlay(pb, inv, { extraVars });
   expect(second.changed, describeTasks(second.changed)).toEqual([]);
+  expect(second.exitCode).toBe(0);
   const check = await runPlay(pb, inv, { extraVars, check: true });
   expect(check.changed, describeTasks(check.changed)).toEqual([]);
+  expect(check.exitCode).toBe(0);
   return first;
 }
 
@@ -111,8 +113,8 @@ describe.skipIf(!!skip)(`system roles on the virtual rack${skip ? ` (skipped: ${
     writeFileSync(join(images, 'manifest.yml'), manifest);
     const pb = playbookFile('- hosts: lab\n  roles: [k3s]\n');
     cleanups.push(pb.remove);
-    // The fake binary cannot serve the API: configs only for the start, placement checked directly.
-    const vars = { k3s_images_dir: images, k3s_skip_without_images: true };
+    // The fake binary cannot serve the API: staged (k3s_start: false), placement checked directly.
+    const vars = { k3s_images_dir: images, k3s_start: false };
     await converge(pb.path, lab.inventoryPath, vars);
     expect(await sh('node1', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/cluster-init: true[^]*flannel-backend: none/);
     expect(await sh('node2', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/server: https:\/\/10\.88\.0\.11:6443/);
@@ -132,8 +134,10 @@ describe.skipIf(!!skip)(`system roles on the virtual rack${skip ? ` (skipped: ${
     const site = join(import.meta.dirname, '../../../playbooks/site.yml');
     const first = await runPlay(site, lab.inventoryPath);
     expect(first.failed, describeTasks(first.failed)).toEqual([]);
+    expect(first.exitCode).toBe(0);
     const second = await runPlay(site, lab.inventoryPath);
     expect(second.changed, describeTasks(second.changed)).toEqual([]);
+    expect(second.exitCode).toBe(0);
     await sh('node1', 'echo precious > /data/precious.txt && /usr/local/sbin/rack-backup');
     expect(await sh('node3', 'cat /srv/rack-backup/node1/data/*/precious.txt')).toBe('precious');
     await sh('node1', 'rm /data/precious.txt');
