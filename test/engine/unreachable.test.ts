@@ -72,7 +72,7 @@ describe.skipIf(skip)('an unreachable node on the virtual rack', () => {
     await until(`${VICTIM}'s sshd`, 60_000, async () => ((await sshBanner('10.88.0.12')) ? true : undefined), 500);
     const r = await run(true);
     expect(r.exitCode).toBe(0);
-    expect(Object.keys(r.recap.hosts)).toEqual([VICTIM]);
+    expect([...new Set(r.tasks.map((t) => t.host))]).toEqual([VICTIM]); // the others are not touched again
     expect(r.tasks.filter((t) => t.host === VICTIM).map((t) => [t.task, t.status])).toEqual([
       ['long task', 'changed'],
       ['after', 'changed'],

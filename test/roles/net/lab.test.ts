@@ -188,5 +188,19 @@ describe.skipIf(!!skipReason)('wireguard between two sites of the virtual rack',
     const second = await run('wireguard.yml');
     expect(changedTotal(second)).toBe(0);
     expect(changedTotal(await run('wireguard.yml', true))).toBe(0);
+
+    // A changed peer is applied to the live tunnel (wg syncconf): it keeps its key and carries
+    // traffic, the new prefix gets a route, and the route goes when the prefix does.
+    const extra = join(dir, 'wg-extra.yml');
+    writeFileSync(extra, stringify({ lab: { hosts: { [b.name]: { wg_site_prefixes: ['172.30.2.0/24', '172.30.12.0/24'] } } } }));
+    const grown = await api!.run!({ playbook: FIX('wireguard.yml'), inventories: [lab.inventoryPath, varsFile(), extra], emit: () => undefined });
+    expect(grown.exitCode).toBe(0);
+    expect(changedTotal(grown)).toBeGreaterThan(0);
+    expect((await harness!.nodeExec(a.name, 'ip route show 172.30.12.0/24')).stdout).toContain('dev wg0');
+    await until('ping over the tunnel after a peer change', async () => ((await harness!.nodeExec(a.name, `ping -c 1 -W 2 ${bAddr}`)).rc === 0 ? true : undefined));
+    const shrunk = await run('wireguard.yml');
+    expect(shrunk.exitCode).toBe(0);
+    expect((await harness!.nodeExec(a.name, 'ip route show 172.30.12.0/24')).stdout).toBe('');
+    expect((await harness!.nodeExec(a.name, 'ip route show 172.30.2.0/24')).stdout).toContain('dev wg0');
   }, 20 * MIN);
 });

@@ -122,11 +122,11 @@ describe.skipIf(!!skip)(`system roles on the virtual rack${skip ? ` (skipped: ${
     expect(await sh('node1', 'systemctl cat k3s.service')).toMatch(/ExecStart=\/usr\/local\/bin\/k3s server/);
     // Damage the artifact: the run fails naming the file and the fetch command.
     writeFileSync(join(images, 'k3s/amd64/k3s'), fake + '# tampered\n');
-    const bad = await runPlay(pb.path, lab.inventoryPath, { extraVars: { k3s_images_dir: images } });
+    const bad = await runPlay(pb.path, lab.inventoryPath, { extraVars: { k3s_images_dir: images, k3s_skip_without_images: false } });
     expect(bad.exitCode).toBe(2);
     expect(bad.failed.map((t) => t.msg).join('\n')).toMatch(/k3s-amd64 bad checksum[^]*k3s\/amd64\/k3s[^]*npx rack images fetch k3s-amd64/);
     rmSync(join(images, 'k3s/amd64/k3s'));
-    const missing = await runPlay(pb.path, lab.inventoryPath, { extraVars: { k3s_images_dir: images } });
+    const missing = await runPlay(pb.path, lab.inventoryPath, { extraVars: { k3s_images_dir: images, k3s_skip_without_images: false } });
     expect(missing.failed.map((t) => t.msg).join('\n')).toMatch(/k3s-amd64 missing[^]*npx rack images fetch k3s-amd64/);
   }, LONG);
 
