@@ -1,6 +1,7 @@
 /**
  * POSIX sh (Linux /proc, awk) that kills every descendant of `pid` but not `pid` itself:
- * the persistent shell survives, the command it is running dies. Repeated to catch forks.
+ * the persistent shell survives, the command it is running dies. TERM first, so write
+ * scripts run their traps and remove their temp files; then KILL, repeated to catch forks.
  */
 export function killTreeScript(pid: number): string {
   return `root=${pid}
@@ -17,7 +18,12 @@ while [ $i -lt 5 ]; do
       do { more = 0; for (p in par) if (!(p in want) && (par[p] in want)) { want[p] = 1; more = 1 } } while (more)
       for (p in want) if (p != root) print p }')
   [ -n "$pids" ] || break
-  kill -KILL $pids 2>/dev/null
+  if [ $i -eq 1 ]; then
+    kill -TERM $pids 2>/dev/null
+    sleep 0.5
+  else
+    kill -KILL $pids 2>/dev/null
+  fi
 done
 `;
 }

@@ -123,7 +123,8 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
     result.changed = willChange;
     if (!applied.ok) {
       result.failed = true;
-      result.msg = applied.failedCommand ? `command failed (rc=${applied.rc}): ${applied.failedCommand}` : `failed (rc=${applied.rc})`;
+      const cmd = applied.failedCommand?.trim().split('\n');
+      result.msg = cmd ? `command failed (rc=${applied.rc}): ${cmd[0]}${cmd.length > 1 ? ' …' : ''}` : `failed (rc=${applied.rc})`;
     }
     return result;
   };

@@ -146,11 +146,16 @@ async function runBlock(batch: Batch, host: string, task: BlockTask, place: Plac
   if (!conditionsHold(task.when, scope)) return 'ok';
   const frame: Frame = task.vars ? { ...place.frame, blockVars: [...place.frame.blockVars, task.vars] } : place.frame;
   const inner: Place = { ...place, frame };
+  const failedBefore = state.counts.failed;
   let outcome = await runTasks(batch, host, task.block, { ...inner, id: `${place.id}/b` });
   if (outcome === 'failed' && task.rescue.length && !state.unreachable) {
     state.failed = false;
     outcome = await runTasks(batch, host, task.rescue, { ...inner, id: `${place.id}/r` });
-    if (outcome === 'ok') state.counts.rescued++;
+    if (outcome === 'ok') {
+      // As in Ansible's recap: a rescued failure counts as rescued, not failed.
+      state.counts.rescued++;
+      state.counts.failed = failedBefore;
+    }
   }
   if (task.always.length && !state.unreachable) {
     const wasFailed = state.failed;

@@ -83,8 +83,7 @@ export async function labUp(opts: LabOptions = {}): Promise<LabInfo> {
   await labPreflight();
   const p = labPaths(opts.imagesDir);
   return withLabLock(p, async () => {
-    await ensureRootfs(p, log);
-    await ensureKeyPair(p.key, 'rack-lab');
+    // Nodes made on another base go first: the base must not change under running nodes.
     const stamp = rootfsStampKey();
     const state = readState(p);
     for (const [name, rec] of Object.entries(state.nodes)) {
@@ -95,6 +94,8 @@ export async function labUp(opts: LabOptions = {}): Promise<LabInfo> {
       delete state.nodes[name];
       writeState(p, state);
     }
+    await ensureRootfs(p, log);
+    await ensureKeyPair(p.key, 'rack-lab');
     const sites = [...new Map(layout.map((n) => [n.site.bridge, n.site])).values()];
     for (const b of state.bridges.filter((b) => !sites.some((s) => s.bridge === b))) await removeBridge(b);
     for (const s of sites) await ensureBridge(s);

@@ -81,6 +81,7 @@ describe('executor semantics on local hosts', () => {
     expect(statusOf(r.tasks, 'h1', 'cleanup')).toBe('ok');
     expect(statusOf(r.tasks, 'h1', 'after')).toBe('ok');
     expect(r.recap.hosts.h1.rescued).toBe(1);
+    expect(r.recap.hosts.h1.failed).toBe(0);
   });
 
   it('loops register per-item results; when, changed_when, failed_when and ignore_errors', async () => {

@@ -119,6 +119,10 @@ describe.skipIf(!!skip)(`system roles on the virtual rack${skip ? ` (skipped: ${
     expect(await sh('node1', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/cluster-init: true[^]*flannel-backend: none/);
     expect(await sh('node2', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/server: https:\/\/10\.88\.0\.11:6443/);
     expect(await sh('node1', 'cat /var/lib/rancher/k3s/server/manifests/rack-cilium-bgp.yaml')).toMatch(/kind: CiliumBGPClusterConfig/);
+    const placed = createHash('sha256').update(fake).digest('hex');
+    expect(await sh('node2', "sha256sum /usr/local/bin/k3s | cut -d' ' -f1")).toBe(placed);
+    expect(await sh('node2', '/usr/local/bin/k3s --version')).toBe('fake-k3s --version');
+    expect(await sh('node1', 'systemctl is-active k3s || true')).not.toBe('active'); // staged, not started
     expect(await sh('node1', 'systemctl cat k3s.service')).toMatch(/ExecStart=\/usr\/local\/bin\/k3s server/);
     // Damage the artifact: the run fails naming the file and the fetch command.
     writeFileSync(join(images, 'k3s/amd64/k3s'), fake + '# tampered\n');
