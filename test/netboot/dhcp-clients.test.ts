@@ -26,10 +26,19 @@ describe.skipIf(missing !== '')(`DHCP clients in authoritative mode ${missing}`,
   });
 
   afterAll(async () => {
+    for (const f of pidFiles) stopDhclient(f);
     await served?.stop();
     pair?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  const pidFiles: string[] = [];
+  const stopDhclient = (pidFile: string) => {
+    pidFiles.push(pidFile);
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
+  };
 
   const dhclient = (tag: string): { rc: number; lease: string } => {
     const conf = path.join(dir, `${tag}.conf`);
@@ -38,10 +47,9 @@ describe.skipIf(missing !== '')(`DHCP clients in authoritative mode ${missing}`,
     const pidFile = path.join(dir, `${tag}.pid`);
     // -1: one attempt; on success dhclient daemonizes, so stdio must not be a pipe we wait on.
     const r = spawnSync('ip', ['netns', 'exec', pair.client, 'dhclient', '-1', '-cf', conf, '-lf', lease, '-pf', pidFile, '-sf', '/bin/true', pair.clientIf], { stdio: 'ignore', timeout: 90_000 });
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
-    }
+    // The daemonized dhclient writes its pid file just after the parent exits: wait for it, then stop it.
+    for (let k = 0; k < 50 && r.status === 0 && !existsSync(pidFile); k++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    stopDhclient(pidFile);
     return { rc: r.status ?? 1, lease: existsSync(lease) ? readFileSync(lease, 'utf8') : '' };
   };
 
