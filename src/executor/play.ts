@@ -64,6 +64,10 @@ export async function runPlay(run: RunContext, play: Play, playIndex: number, ho
       batchHosts.map(async (host) => {
         try {
           await runHost(batch, host, play, playIndex, { play, playVars, playRoles, blockVars: [] });
+        } catch (e) {
+          // An error outside any one task (a role parameter that cannot render, an include that
+          // cannot load) fails this host, not the whole run.
+          failHost(batch, host, play, e);
         } finally {
           batch.meeting.leave();
         }
@@ -119,6 +123,15 @@ async function runHost(batch: Batch, host: string, play: Play, playIndex: number
     await flushHandlers(batch, host, { ...base, id: `${playIndex}/forced` });
     state.failed = true;
   }
+}
+
+function failHost(batch: Batch, host: string, play: Play, e: unknown): void {
+  const state = batch.run.hosts.get(host)!;
+  const d = e instanceof RackError ? e.diagnostics[0] : undefined;
+  const msg = d ? `${d.message}${d.hint ? ` (${d.hint})` : ''}` : (e as Error).message;
+  const task = { kind: 'module', module: 'error', name: 'error', ref: d?.ref ?? play.ref } as ModuleTask;
+  report(batch, host, task, { changed: false, failed: true, msg }, { frame: { play, playVars: [], playRoles: [], blockVars: [] }, tags: [], id: 'error' }, 0);
+  state.failed = true;
 }
 
 /** A role from `roles:` (the loader already put meta dependencies first, each once). */

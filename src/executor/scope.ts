@@ -33,6 +33,7 @@ function magicVars(run: RunContext, host: string, frame?: Frame): Record<string,
     hostvars: run.hostvarsView(),
     ansible_check_mode: run.opts.check,
     ansible_diff_mode: run.opts.diff,
+    rack_images_dir: run.opts.imagesDir,
     omit: OMIT,
   };
   if (frame) {

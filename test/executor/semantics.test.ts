@@ -345,4 +345,24 @@ describe('executor semantics on local hosts', () => {
     expect(statusOf(r.tasks, 'h1', 't')).toBe('changed');
     expect(r.recap.hosts.gone.unreachable).toBe(1);
   });
+
+  it('an error outside any one task fails that host with a message, not the run', async () => {
+    const p = make({
+      'hosts.ini': localInventory(['h1', 'h2']),
+      'play.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - include_tasks: "{{#if (eq inventory_hostname 'h1')}}{{ no_such_var }}{{else}}ok{{/if}}.yml"
+    - { name: after, command: "true" }
+`,
+      'ok.yml': '- { name: included, debug: { msg: fine } }\n',
+    });
+    const r = await go(p);
+    expect(r.exitCode).toBe(2);
+    const failed = r.tasks.find((t) => t.host === 'h1' && t.status === 'failed')!;
+    expect(failed.msg).toMatch(/no_such_var/);
+    expect(statusOf(r.tasks, 'h2', 'included')).toBe('ok');
+    expect(statusOf(r.tasks, 'h2', 'after')).toBe('changed');
+  });
 });
