@@ -1,4 +1,4 @@
-import { Listr, type ListrTaskWrapper } from 'listr2';
+import { Listr, ProcessOutput, type ListrTaskWrapper } from 'listr2';
 import type { RunEvent } from '../executor/events.js';
 import { emptyCounts } from '../executor/events.js';
 import { diffText, failureDetails, type Renderer, type RendererOptions } from './plain.js';
@@ -27,6 +27,7 @@ class HostLine {
 /** On a terminal: a live line per host with its current task, counts and elapsed time. */
 export function liveRenderer(o: RendererOptions): Renderer {
   const p = o.palette;
+  const out = o.out as NodeJS.WriteStream;
   let lines = new Map<string, HostLine>();
   let current: Promise<unknown> | undefined;
   const after: string[] = [];
@@ -55,7 +56,13 @@ export function liveRenderer(o: RendererOptions): Renderer {
           if (line.failed) throw new Error(line.failed);
         },
       })),
-      { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } } as never,
+      {
+        concurrent: true,
+        exitOnError: false,
+        // rack owns Ctrl-C (it stops commands cleanly); the live view writes where logs go, never stdout.
+        registerSignalListeners: false,
+        rendererOptions: { collapseErrors: false, processOutput: new ProcessOutput(out, out) },
+      } as never,
     );
     o.out.write(p.bold(`PLAY [${name}]`) + '\n');
     current = list.run();
