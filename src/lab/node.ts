@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { quote } from '../commands/quote.js';
+import { makeNodeCgroups, removeCgroupTree } from './cgroup.js';
 import type { NodeSpec } from './layout.js';
 import { netnsPath } from './net.js';
 import { nodePaths, type LabPaths, type NodePaths } from './paths.js';
@@ -78,9 +79,11 @@ function nspawnArgs(np: NodePaths, spec: NodeSpec, loop: string | undefined): st
  * It records nspawn's PID (startNode records the loop's), so labDown can stop both by PID. /proc/sys/net is
  * writable in the node (forwarding and other per-namespace sysctls are the roles' job).
  */
-function supervisorScript(np: NodePaths, args: string[]): string {
+function supervisorScript(np: NodePaths, args: string[], cgroups: string[]): string {
   return [
     'export SYSTEMD_NSPAWN_API_VFS_WRITABLE=network',
+    // nspawn builds the node's cgroup tree where it starts: one cgroup per node (see cgroup.ts).
+    ...cgroups.map((d) => `echo $$ > ${quote(`${d}/cgroup.procs`)} || echo "rack lab: could not enter cgroup ${d}" >&2`),
     'while :; do',
     `  [ -e ${quote(np.stop)} ] && exit 0`,
     `  ${args.map(quote).join(' ')} &`,
@@ -93,6 +96,9 @@ function supervisorScript(np: NodePaths, args: string[]): string {
   ].join('\n');
 }
 
+/** Where startNode records the node's cgroup directories, for destroyNode. */
+const cgroupsFile = (np: NodePaths) => join(np.dir, 'cgroups');
+
 /** Make the node's filesystem and disk, then boot it under its supervisor. Returns the supervisor PID. */
 export async function startNode(p: LabPaths, spec: NodeSpec, all: NodeSpec[]): Promise<{ pid: number; loop?: string }> {
   const np = nodePaths(p, spec.name);
@@ -101,8 +107,10 @@ export async function startNode(p: LabPaths, spec: NodeSpec, all: NodeSpec[]): P
   const loop = await ensureLoop(np);
   rmSync(np.stop, { force: true });
   rmSync(np.nspawnPid, { force: true });
+  const cgroups = makeNodeCgroups(spec.name);
+  writeFileSync(cgroupsFile(np), cgroups.join('\n'));
   const script = join(np.dir, 'supervise.sh');
-  writeFileSync(script, supervisorScript(np, nspawnArgs(np, spec, loop)));
+  writeFileSync(script, supervisorScript(np, nspawnArgs(np, spec, loop), cgroups));
   const log = openSync(np.log, 'a');
   const child = spawn('sh', [script], { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -165,6 +173,7 @@ export async function destroyNode(p: LabPaths, name: string, netns: string, host
   await waitFor(`${name} processes to end`, 30_000, () =>
     ownedBy(sup, np.dir) || ownedBy(nspawn, np.merged) || (leader && running(leader)) ? undefined : true,
   );
+  if (existsSync(cgroupsFile(np))) for (const d of readFileSync(cgroupsFile(np), 'utf8').split('\n').filter(Boolean)) removeCgroupTree(d);
   for (const m of mountsUnder(np.dir)) {
     if ((await runTool('umount', [m])).rc !== 0) await runTool('umount', ['-l', m]);
   }

@@ -189,17 +189,28 @@ describe.skipIf(!!skipReason)('wireguard between two sites of the virtual rack',
     expect(changedTotal(second)).toBe(0);
     expect(changedTotal(await run('wireguard.yml', true))).toBe(0);
 
-    // A changed peer is applied to the live tunnel (wg syncconf): it keeps its key and carries
-    // traffic, the new prefix gets a route, and the route goes when the prefix does.
+    // Changes are applied to the live tunnel without a restart: a moves to another tunnel
+    // address and b gains a prefix. The tunnel keeps its keys and carries traffic from the new
+    // address, the new prefix gets a route, and the route goes when the prefix does.
+    const goPid = async () => (await harness!.nodeExec(a.name, 'pgrep -x wireguard-go || ip -d link show wg0 | grep -o wireguard')).stdout.trim();
+    const implBefore = await goPid();
     const extra = join(dir, 'wg-extra.yml');
-    writeFileSync(extra, stringify({ lab: { hosts: { [b.name]: { wg_site_prefixes: ['172.30.2.0/24', '172.30.12.0/24'] } } } }));
+    const moved = `10.99.0.1${octet(a.address)}`;
+    writeFileSync(
+      extra,
+      stringify({ lab: { hosts: { [a.name]: { wg_address: `${moved}/24` }, [b.name]: { wg_site_prefixes: ['172.30.2.0/24', '172.30.12.0/24'] } } } }),
+    );
     const grown = await api!.run!({ playbook: FIX('wireguard.yml'), inventories: [lab.inventoryPath, varsFile(), extra], emit: () => undefined });
     expect(grown.exitCode).toBe(0);
     expect(changedTotal(grown)).toBeGreaterThan(0);
     expect((await harness!.nodeExec(a.name, 'ip route show 172.30.12.0/24')).stdout).toContain('dev wg0');
-    await until('ping over the tunnel after a peer change', async () => ((await harness!.nodeExec(a.name, `ping -c 1 -W 2 ${bAddr}`)).rc === 0 ? true : undefined));
+    expect((await harness!.nodeExec(a.name, 'ip -4 -o addr show dev wg0')).stdout).toContain(` ${moved}/24 `);
+    await until('ping from the new address', async () => ((await harness!.nodeExec(a.name, `ping -c 1 -W 2 -I ${moved} ${bAddr}`)).rc === 0 ? true : undefined));
+    expect(await goPid()).toBe(implBefore);
     const shrunk = await run('wireguard.yml');
     expect(shrunk.exitCode).toBe(0);
+    expect((await harness!.nodeExec(a.name, 'ip -4 -o addr show dev wg0')).stdout).not.toContain(` ${moved}/24 `);
+    await until('ping over the tunnel after moving back', async () => ((await harness!.nodeExec(a.name, `ping -c 1 -W 2 ${bAddr}`)).rc === 0 ? true : undefined));
     expect((await harness!.nodeExec(a.name, 'ip route show 172.30.12.0/24')).stdout).toBe('');
     expect((await harness!.nodeExec(a.name, 'ip route show 172.30.2.0/24')).stdout).toContain('dev wg0');
   }, 20 * MIN);
