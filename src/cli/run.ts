@@ -68,7 +68,7 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
     return 0;
   }
 
-  if (defaultInventory && !opts['no-lab'] && !opts.check) await ensureLabFor(inventories[0], io);
+  if (defaultInventory && !opts['no-lab']) await ensureLabFor(inventories[0], io);
 
   const verbosity = Number(opts.verbose ?? 0);
   const renderer = chooseRenderer({ json: !!opts.json, stdout: io.stdout, stderr: io.stderr, env: io.env, verbosity, diff: !!opts.diff });
