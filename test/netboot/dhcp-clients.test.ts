@@ -34,7 +34,6 @@ describe.skipIf(missing !== '')(`DHCP clients in authoritative mode ${missing}`,
 
   const pidFiles: string[] = [];
   const stopDhclient = (pidFile: string) => {
-    pidFiles.push(pidFile);
     if (!existsSync(pidFile)) return;
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     if (pid > 0) try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ }
@@ -49,6 +48,7 @@ describe.skipIf(missing !== '')(`DHCP clients in authoritative mode ${missing}`,
     const r = spawnSync('ip', ['netns', 'exec', pair.client, 'dhclient', '-1', '-cf', conf, '-lf', lease, '-pf', pidFile, '-sf', '/bin/true', pair.clientIf], { stdio: 'ignore', timeout: 90_000 });
     // The daemonized dhclient writes its pid file just after the parent exits: wait for it, then stop it.
     for (let k = 0; k < 50 && r.status === 0 && !existsSync(pidFile); k++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    pidFiles.push(pidFile);
     stopDhclient(pidFile);
     return { rc: r.status ?? 1, lease: existsSync(lease) ? readFileSync(lease, 'utf8') : '' };
   };
