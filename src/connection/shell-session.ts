@@ -113,9 +113,13 @@ export class ShellSession {
         signal?.removeEventListener('abort', onAbort);
         fn();
       };
+      // A started command is killed first and only then rejected, so nobody closes the
+      // connection under a command that is still writing (its traps must run).
+      let cancelled: Error | undefined;
       const cancel = (e: Error): void => {
-        if (started) stop?.(e);
-        finish(() => reject(e));
+        if (!started) return finish(() => reject(e));
+        cancelled ??= e;
+        stop?.(e);
       };
       const onAbort = (): void => cancel(abortError(signal!));
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -127,10 +131,13 @@ export class ShellSession {
         if (this.dead) return finish(() => reject(this.deadError()));
         started = true;
         try {
-          const result = await this.run(script, opts, (hook) => (stop = hook));
-          finish(() => resolve(result));
+          const result = await this.run(script, opts, (hook) => {
+            stop = hook;
+            if (cancelled) hook(cancelled); // cancelled while sudo was being probed
+          });
+          finish(() => (cancelled ? reject(cancelled) : resolve(result)));
         } catch (e) {
-          finish(() => reject(e as Error));
+          finish(() => reject(cancelled ?? (e as Error)));
         }
       });
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { quote } from '../commands/quote.js';
 import type { Command, WriteCommand } from '../commands/types.js';
 import type { Connection, ExecOptions } from '../connection/types.js';
@@ -28,7 +29,7 @@ const BACKUP_MARK = 'rack-backup=';
  * gets the content, mode, owner and group, passes validate, then is renamed over path.
  * Any failure or signal removes the temp file, so a half-written file never replaces path.
  */
-export function writeScript(w: WriteCommand): string {
+export function writeScript(w: WriteCommand, expectSha256: string | undefined = createHash('sha256').update(w.content).digest('hex')): string {
   const dest = quote(w.path);
   const lines = [
     `d=$(dirname -- ${dest}) || exit 1`,
@@ -37,6 +38,9 @@ export function writeScript(w: WriteCommand): string {
     `trap 'exit 130' INT TERM HUP PIPE`,
     `cat > "$t" || exit 1`,
   ];
+  // A transfer cut short (Ctrl-C, lost connection) must never replace the file.
+  if (expectSha256)
+    lines.push(`[ "$(sha256sum < "$t" | cut -d' ' -f1)" = ${expectSha256} ] || { echo 'incomplete transfer: file left unchanged' >&2; exit 1; }`);
   if (w.mode) lines.push(`chmod ${quote(w.mode)} "$t" || exit 1`);
   // Without a requested mode, keep the old file's mode, or give a new one the umask default.
   else lines.push(`if [ -e ${dest} ]; then chmod --reference=${dest} "$t"; else chmod "$(printf %o $((0666 & ~0$(umask))))" "$t"; fi || exit 1`);

@@ -84,7 +84,7 @@ export function planRemotePut(args: PutArgs & { src: string }, probe: ProbeOutpu
     group: str(args.group),
     backup: bool(args.backup),
     validate: str(args.validate),
-  });
+  }, src.checksum);
   const commands: Command[] = [];
   if (f.get('dir_exists') !== '1') commands.push(exec(sh`mkdir -p -- "$(dirname -- ${path})"`));
   commands.push(exec(sh`sh -c ${script} < ${args.src}`));
