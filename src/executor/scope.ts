@@ -33,7 +33,6 @@ function magicVars(run: RunContext, host: string, frame?: Frame): Record<string,
     hostvars: run.hostvarsView(),
     ansible_check_mode: run.opts.check,
     ansible_diff_mode: run.opts.diff,
-    rack_images_dir: run.opts.imagesDir,
     omit: OMIT,
   };
   if (frame) {
@@ -54,7 +53,8 @@ export const OMIT = '__rack_omit_placeholder__';
 
 export function hostLayers(run: RunContext, host: string, frame?: Frame, task?: TaskCommon, extra?: Record<string, unknown>): Record<string, unknown>[] {
   const state = run.hosts.get(host);
-  const layers: Record<string, unknown>[] = [];
+  // Defaults rack gives every play, below role defaults: anything may override them.
+  const layers: Record<string, unknown>[] = [{ rack_images_dir: run.opts.imagesDir }];
   if (frame) for (const r of frame.playRoles) layers.push(r.defaults);
   if (frame?.role) layers.push(frame.role.defaults);
   layers.push(run.inventory.hostVars(host));
