@@ -8,6 +8,7 @@ import { runPlaybook, type RunSummary } from './executor/run.js';
 import { loadInventory, type Inventory } from './inventory/index.js';
 import { loadPlaybook } from './playbook/loader.js';
 import { checkPlaybook } from './playbook/check.js';
+import { loadYamlFile } from './source/yaml.js';
 import type { Playbook, TaskLoader } from './playbook/types.js';
 import { prepareVault } from './executor/vault.js';
 import { promptPassword } from './vault/index.js';
@@ -71,7 +72,11 @@ export async function run(req: RunRequest): Promise<RunSummary> {
   const env = req.env ?? process.env;
   await prepareVault(
     [
-      ...loaded.playbook.plays.flatMap((p) => [p.vars, ...p.roles.flatMap((r) => [r.vars, r.role.defaults, r.role.vars])]),
+      ...loaded.playbook.plays.flatMap((p) => [
+        p.vars,
+        ...p.roles.flatMap((r) => [r.vars, r.role.defaults, r.role.vars]),
+        ...p.varsFiles.map((f) => (f.path.includes('{{') ? undefined : loadYamlFile(resolve(p.dir, f.path)).value)),
+      ]),
       ...loaded.inventory.hostNames().map((h) => loaded.inventory.hostVars(h)),
     ],
     { passwordFile: req.vaultPasswordFile ?? env.RACK_VAULT_PASSWORD_FILE, env, prompt: process.stdin.isTTY ? () => promptPassword(process.stdin, process.stderr) : undefined },
@@ -80,6 +85,8 @@ export async function run(req: RunRequest): Promise<RunSummary> {
   const resume = req.resume ? await readResume(stateFile) : undefined;
   if (req.resume && !resume)
     throw new RackError({ code: 'E_NO_RESUME', message: 'nothing to resume: the last run did not stop on a failure', hint: `resume state is kept in ${stateFile}` });
+  if (resume && resume.playbook !== resolve(req.playbook))
+    throw new RackError({ code: 'E_NO_RESUME', message: `the run to resume was of ${resume.playbook}, not ${resolve(req.playbook)}`, hint: `run that playbook with --resume, or remove ${stateFile}` });
   return runPlaybook(
     loaded.playbook,
     loaded.inventory,

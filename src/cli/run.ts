@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { createInterface } from 'node:readline/promises';
 import { resolve } from 'node:path';
 import { load, resolvePlaybook, run } from '../api.js';
@@ -8,6 +9,7 @@ import { chooseRenderer } from '../ui/index.js';
 import { helpText, parseArgs, type Io, type OptionSpecs } from './args.js';
 import { parseExtraVars } from './extra-vars.js';
 import { ensureLabFor } from './lab-default.js';
+import { selectPlayHosts } from '../executor/run.js';
 
 const SPECS: OptionSpecs = {
   inventory: { kind: 'list', short: 'i', help: 'inventory file or folder (repeatable); default inventory/lab.yml' },
@@ -51,6 +53,10 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
     if (!existsSync(inv)) throw new RackError({ code: 'E_FILE_NOT_FOUND', message: `inventory not found: ${inv}`, hint: 'pass one with -i, e.g. -i inventory/lab.yml' });
 
 
+  const extraVars = parseExtraVars((opts['extra-vars'] as string[] | undefined) ?? []);
+  const forks = opts.forks === undefined ? 50 : Number(opts.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new RackError({ code: 'E_USAGE', message: `--forks must be a whole number of hosts, at least 1 (got '${opts.forks}')` });
+
   if (opts['list-hosts'] || opts['list-tasks'] || opts['list-tags']) {
     const loaded = await load(playbook, inventories);
     const filter = { tags: split(opts.tags), skipTags: split(opts['skip-tags']) };
@@ -58,11 +64,7 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
     if (opts['list-tags']) io.stdout.write(listTags(loaded.playbook));
     if (opts['list-hosts'])
       for (const [i, play] of loaded.playbook.plays.entries()) {
-        let hosts = loaded.inventory.selectHosts(play.hosts, play.ref);
-        if (opts.limit) {
-          const allowed = new Set(loaded.inventory.selectHosts(String(opts.limit)));
-          hosts = hosts.filter((h) => allowed.has(h));
-        }
+        const hosts = selectPlayHosts(loaded.inventory, play, { extraVars, limit: opts.limit as string | undefined });
         io.stdout.write(`play #${i + 1} (${play.hosts}): ${play.name}\tHOSTS (${hosts.length}):\n${hosts.map((h) => `    ${h}\n`).join('')}`);
       }
     return 0;
@@ -73,6 +75,7 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
   const verbosity = Number(opts.verbose ?? 0);
   const renderer = chooseRenderer({ json: !!opts.json, stdout: io.stdout, stderr: io.stderr, env: io.env, verbosity, diff: !!opts.diff });
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal); // every running command listens for Ctrl-C
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
@@ -85,13 +88,13 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
     const summary = await run({
       playbook,
       inventories,
-      extraVars: parseExtraVars((opts['extra-vars'] as string[] | undefined) ?? []),
+      extraVars,
       check: !!opts.check,
       diff: !!opts.diff,
       limit: opts.limit as string | undefined,
       tags: split(opts.tags),
       skipTags: split(opts['skip-tags']),
-      forks: opts.forks ? Math.max(1, Number(opts.forks)) : 50,
+      forks,
       startAtTask: opts['start-at-task'] as string | undefined,
       step: !!opts.step,
       askStep: opts.step
@@ -119,11 +122,11 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
       signal: abort.signal,
       emit: (e) => renderer.handle(e),
     });
-    await renderer.end();
     if (opts.check && opts['detailed-exitcode'] && summary.exitCode === 0)
       return Object.values(summary.hosts).some((c) => c.changed > 0) ? 3 : 0;
     return summary.exitCode;
   } finally {
+    await renderer.end();
     process.off('SIGINT', onSigint);
     rl?.close();
   }

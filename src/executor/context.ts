@@ -49,4 +49,9 @@ export interface RunContext {
   runOnce: Map<object, Promise<unknown>>;
   /** --step answered 'continue': stop asking. */
   stepping: boolean;
+  /** --step: one answer per task, questions asked one at a time. */
+  stepAnswers: Map<string, Promise<'yes' | 'no' | 'continue' | 'quit'>>;
+  stepQueue: Promise<unknown>;
+  /** --step answered 'quit': the run stops. */
+  quit: boolean;
 }

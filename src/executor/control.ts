@@ -5,7 +5,7 @@ import type { Scope } from '../expr/scope.js';
 import { evalCondition, evalExpr, parseExpr } from '../expr/index.js';
 import { loadYamlFile } from '../source/yaml.js';
 import { RackError } from '../errors.js';
-import { findLocal, searchPaths, type TaskRun } from './task.js';
+import { becomeFor, findLocal, searchPaths, sleep, type TaskRun } from './task.js';
 import type { TaskResult } from './result.js';
 
 /** Modules the executor runs itself: they act on the run, not through a planner. */
@@ -24,11 +24,6 @@ const CONTROL = new Set([
 export const isControlModule = (name: string): boolean => CONTROL.has(name);
 
 const ok = (more: Partial<TaskResult> = {}): TaskResult => ({ changed: false, failed: false, ...more });
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
-  });
 
 function text(v: unknown): string {
   if (typeof v === 'string') return v;
@@ -85,9 +80,9 @@ export async function runControl(t: TaskRun, args: Record<string, unknown>, scop
     case 'wait_for_connection':
       return waitForConnection(t, Number(args.timeout ?? 600), Number(args.delay ?? 0), Number(args.sleep ?? 1));
     case 'reboot':
-      return reboot(t, args);
+      return reboot(t, args, scope);
     case 'fetch':
-      return fetchFile(t, args);
+      return fetchFile(t, args, scope);
     case 'netboot': {
       if (!run.netboot) return { changed: false, failed: true, msg: 'netboot is not available in this run' };
       return run.netboot(t, args);
@@ -127,17 +122,17 @@ async function bootId(t: TaskRun): Promise<string> {
 }
 
 /** Reboot and wait until the node is back with a new boot id (not merely answering again). */
-async function reboot(t: TaskRun, args: Record<string, unknown>): Promise<TaskResult> {
+async function reboot(t: TaskRun, args: Record<string, unknown>, scope: Scope): Promise<TaskResult> {
   const { run, host, task } = t;
   if (run.opts.check || task.checkMode) return { changed: true, failed: false, msg: 'would reboot' };
   const timeout = Number(args.reboot_timeout ?? 600) * 1000;
   const before = await bootId(t);
   const conn = await run.connect(host);
   const cmd = String(args.reboot_command ?? 'systemctl reboot || shutdown -r now || reboot');
-  const become = task.become ?? t.frame.play.become;
+  const { become, becomeUser } = becomeFor(t, scope);
   // Detach so the command's connection drop is not a failure.
   await conn
-    .exec(`(sleep 1; ${cmd}) >/dev/null 2>&1 </dev/null &`, { become, becomeUser: task.becomeUser, signal: run.opts.signal })
+    .exec(`(sleep 1; ${cmd}) >/dev/null 2>&1 </dev/null &`, { become, becomeUser, signal: run.opts.signal })
     .catch(() => undefined);
   await run.disconnect(host);
   const started = Date.now();
@@ -148,7 +143,7 @@ async function reboot(t: TaskRun, args: Record<string, unknown>): Promise<TaskRe
       if (now && now !== before) {
         if (args.test_command) {
           const c = await run.connect(host);
-          await c.exec(String(args.test_command), { become, signal: run.opts.signal });
+          await c.exec(String(args.test_command), { become, becomeUser, signal: run.opts.signal });
         }
         return { changed: true, failed: false, rebooted: true, elapsed: Math.round((Date.now() - started) / 1000) };
       }
@@ -161,7 +156,7 @@ async function reboot(t: TaskRun, args: Record<string, unknown>): Promise<TaskRe
 }
 
 /** fetch: copy a remote file to the control machine (dest/HOST/path, or dest itself with flat). */
-async function fetchFile(t: TaskRun, args: Record<string, unknown>): Promise<TaskResult> {
+async function fetchFile(t: TaskRun, args: Record<string, unknown>, scope: Scope): Promise<TaskResult> {
   const { run, host, task } = t;
   const src = String(args.src);
   const flat = args.flat === true;
@@ -173,7 +168,7 @@ async function fetchFile(t: TaskRun, args: Record<string, unknown>): Promise<Tas
     : join(destArg, host, src);
   const full = resolve(t.frame.play.dir, dest);
   const conn = await run.connect(host);
-  const become = task.become ?? t.frame.play.become;
+  const { become } = becomeFor(t, scope);
   let data: Buffer;
   try {
     data = await conn.get(src, { become });

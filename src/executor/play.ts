@@ -4,7 +4,7 @@ import { loadYamlFile } from '../source/yaml.js';
 import { RackError } from '../errors.js';
 import { resolve } from 'node:path';
 import type { Play } from '../playbook/types.js';
-import { markRaw, renderValue } from '../template/index.js';
+import { lazyScope, markRaw, renderValue } from '../template/index.js';
 import { Barrier, freeRunning, Semaphore } from './barrier.js';
 import type { RunContext } from './context.js';
 import type { Frame } from './scope.js';
@@ -32,24 +32,27 @@ export function batchesOf(hosts: string[], serial: Array<number | string> | unde
   return out;
 }
 
-function loadVarsFiles(play: Play): Record<string, unknown>[] {
+function loadVarsFiles(play: Play, extraVars: Record<string, unknown>): Record<string, unknown>[] {
   const layers: Record<string, unknown>[] = [];
   for (const vf of play.varsFiles) {
-    const loaded = loadYamlFile(resolve(play.dir, vf.path), vf.ref);
+    // Paths may use play vars and extra vars (vars/{{ env }}.yml).
+    const path = String(renderValue(vf.path, lazyScope([play.vars, ...layers, extraVars]), vf.ref));
+    const loaded = loadYamlFile(resolve(play.dir, path), vf.ref);
     if (loaded.diagnostics.length) throw new RackError(loaded.diagnostics);
     layers.push((loaded.value ?? {}) as Record<string, unknown>);
   }
   return layers;
 }
 
-/** Run one play on its hosts, batch by batch; returns when every host is done. */
-export async function runPlay(run: RunContext, play: Play, playIndex: number, hosts: string[]): Promise<void> {
-  const playVars = [play.vars, ...loadVarsFiles(play)];
+/** Run one play on its hosts, batch by batch; 'fatal' when the playbook must stop (any_errors_fatal). */
+export async function runPlay(run: RunContext, play: Play, playIndex: number, hosts: string[]): Promise<'ok' | 'fatal'> {
+  const playVars = [play.vars, ...loadVarsFiles(play, run.opts.extraVars)];
   const playRoles = play.roles.map((r) => r.role);
   run.playHosts = hosts;
   for (const batchHosts of batchesOf(hosts, play.serial)) {
-    if (run.opts.signal.aborted) return;
+    if (run.opts.signal.aborted || run.quit) return 'ok';
     run.playBatch = batchHosts;
+    run.runOnce.clear(); // run_once means once per batch
     const batch: Batch = {
       run,
       meeting: play.strategy === 'free' ? freeRunning : new Barrier(batchHosts.length),
@@ -57,6 +60,7 @@ export async function runPlay(run: RunContext, play: Play, playIndex: number, ho
       hosts: batchHosts,
       handlers: [...play.handlers, ...play.roles.flatMap((r) => r.role.handlers.filter((h) => !play.handlers.includes(h)))],
       stopped: false,
+      fatal: false,
       anyErrorsFatal: play.anyErrorsFatal,
       maxFailPercentage: play.maxFailPercentage,
     };
@@ -73,8 +77,10 @@ export async function runPlay(run: RunContext, play: Play, playIndex: number, ho
         }
       }),
     );
-    if (batch.stopped && batchHosts.some((h) => run.hosts.get(h)!.failed)) return;
+    if (batch.fatal) return 'fatal';
+    if (batch.stopped) return 'ok'; // meta: end_play ends every batch of the play
   }
+  return 'ok';
 }
 
 async function runHost(batch: Batch, host: string, play: Play, playIndex: number, frame: Frame): Promise<void> {

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 /** What `rack run --resume` needs: which hosts stopped where, and their pending handlers. */
 export interface ResumeState {
   playbook: string;
-  play: number;
+  /** failedAt is a task id: '<play index>/<section>/<position>...'. */
   hosts: Record<string, { failedAt: string; notified: string[] }>;
 }
 

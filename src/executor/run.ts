@@ -7,7 +7,8 @@ import { connectionSettings } from '../inventory/connection.js';
 import type { Playbook, TaskLoader } from '../playbook/types.js';
 import { lazyScope, renderValue } from '../template/index.js';
 import type { RunContext, RunOptions } from './context.js';
-import { emptyCounts, type HostCounts } from './events.js';
+import type { HostCounts } from './events.js';
+import { RackError } from '../errors.js';
 import { runPlay } from './play.js';
 import { writeResume, type ResumeState } from './resume.js';
 import { hostvarsView } from './scope.js';
@@ -51,6 +52,9 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
     loader,
     runOnce: new Map(),
     stepping: true,
+    stepAnswers: new Map(),
+    stepQueue: Promise.resolve(),
+    quit: false,
     hostvarsView: () => hostvarsView(run),
     connect(host) {
       let c = conns.get(host);
@@ -69,37 +73,44 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   };
   extend?.(run);
   const resume = opts.resume;
+  const resumePlay = resume ? Math.min(...Object.values(resume.hosts).map((h) => Number(h.failedAt.split('/')[0]))) : 0;
   try {
     for (let i = 0; i < playbook.plays.length; i++) {
-      if (opts.signal.aborted) break;
-      if (resume && i < resume.play) continue;
+      if (opts.signal.aborted || run.quit) break;
+      if (resume && i < resumePlay) continue;
       const play = playbook.plays[i];
-      const pattern = String(renderValue(play.hosts, lazyScope([opts.extraVars]), play.ref));
-      let selected = inventory.selectHosts(pattern, play.ref);
-      if (opts.limit) {
-        const allowed = new Set(inventory.selectHosts(opts.limit));
-        selected = selected.filter((h) => allowed.has(h));
-      }
-      selected = selected.filter((h) => !stateOf(h).done);
-      if (resume && i === resume.play) {
-        selected = selected.filter((h) => resume.hosts[h]);
-        for (const h of selected) {
-          const s = stateOf(h);
-          s.startAt = { kind: 'id', value: resume.hosts[h].failedAt };
-          for (const n of resume.hosts[h].notified) s.notified.add(n);
+      for (const s of hosts.values()) s.ended = false; // meta: end_host lasts one play
+      let selected: string[] = [];
+      try {
+        selected = selectPlayHosts(inventory, play, opts).filter((h) => !stateOf(h).done);
+        // Resumed hosts carry on from the play they failed in; the others already finished.
+        if (resume) selected = selected.filter((h) => resume.hosts[h] && Number(resume.hosts[h].failedAt.split('/')[0]) <= i);
+        if (resume) for (const h of selected) resumeHost(stateOf(h), resume.hosts[h], i);
+        if (opts.startAtTask && i === 0)
+          for (const h of inventory.hostNames()) stateOf(h).startAt = { kind: 'name', value: opts.startAtTask };
+        opts.emit({ event: 'play', name: play.name, hosts: selected, ref: play.ref });
+        if (selected.length === 0) {
+          opts.emit({ event: 'warning', message: `no hosts matched '${play.hosts}' in play '${play.name}'`, ref: play.ref });
+          continue;
         }
+        for (const h of selected) stateOf(h);
+        const outcome = await runPlay(run, play, i, selected);
+        if (outcome === 'fatal') break;
+      } catch (e) {
+        // The play could not start (its hosts or vars_files did not render): its hosts fail.
+        const msg = e instanceof RackError ? e.diagnostics.map((d) => d.message).join('; ') : (e as Error).message;
+        opts.emit({ event: 'warning', message: `play '${play.name}' could not run: ${msg}`, ref: play.ref });
+        for (const h of selected.length ? selected : []) {
+          const s = stateOf(h);
+          s.failed = true;
+          s.counts.failed++;
+          s.failedAt = `${i}/play`;
+        }
+        if (selected.length === 0) throw e;
+      } finally {
+        if (opts.stateFile) await writeResume(opts.stateFile, resumeState(playbook.file, hosts));
       }
-      if (opts.startAtTask && i === 0)
-        for (const h of inventory.hostNames()) stateOf(h).startAt = { kind: 'name', value: opts.startAtTask };
-      opts.emit({ event: 'play', name: play.name, hosts: selected, ref: play.ref });
-      if (selected.length === 0) {
-        opts.emit({ event: 'warning', message: `no hosts matched '${pattern}' in play '${play.name}'`, ref: play.ref });
-        continue;
-      }
-      for (const h of selected) stateOf(h);
-      await runPlay(run, play, i, selected);
-      if (opts.stateFile) await writeResume(opts.stateFile, resumeState(playbook.file, i, hosts));
-      if ([...hosts.values()].every((h) => h.done) && hosts.size > 0) break;
+      if (hosts.size > 0 && [...hosts.values()].every((h) => h.failed || h.unreachable)) break;
     }
   } finally {
     await Promise.all([...conns.keys()].map((h) => run.disconnect(h)));
@@ -111,10 +122,26 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
   return { exitCode: exitCodeOf(hosts.values(), opts.signal.aborted), hosts: counts, ms };
 }
 
-function resumeState(playbook: string, play: number, hosts: Map<string, HostState>): ResumeState | undefined {
+/** The hosts a play runs on: its pattern (extra vars rendered) within --limit. */
+export function selectPlayHosts(inventory: Inventory, play: Playbook['plays'][number], opts: Pick<RunOptions, 'extraVars' | 'limit'>): string[] {
+  const pattern = String(renderValue(play.hosts, lazyScope([opts.extraVars]), play.ref));
+  const selected = inventory.selectHosts(pattern, play.ref);
+  if (!opts.limit) return selected;
+  const allowed = new Set(inventory.selectHosts(opts.limit));
+  return selected.filter((h) => allowed.has(h));
+}
+
+/** A host resumed in play `play`: it skips to the task that failed (facts are gathered anew). */
+function resumeHost(state: HostState, saved: ResumeState['hosts'][string] | undefined, play: number): void {
+  if (!saved || Number(saved.failedAt.split('/')[0]) !== play) return;
+  if (!/\/(facts|play)$/.test(saved.failedAt)) state.startAt = { kind: 'id', value: saved.failedAt };
+  for (const n of saved.notified) state.notified.add(n);
+}
+
+function resumeState(playbook: string, hosts: Map<string, HostState>): ResumeState | undefined {
   const failed = [...hosts.values()].filter((h) => (h.failed || h.unreachable) && h.failedAt);
   if (failed.length === 0) return undefined;
-  const out: ResumeState = { playbook: resolve(playbook), play, hosts: {} };
+  const out: ResumeState = { playbook: resolve(playbook), hosts: {} };
   for (const h of failed) out.hosts[h.name] = { failedAt: h.failedAt!, notified: [...h.notified] };
   return out;
 }
@@ -142,4 +169,3 @@ async function openConnection(run: RunContext, host: string): Promise<Connection
   });
 }
 
-export { emptyCounts };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isSecret, maskSecrets } from '../commands/secret.js';
+import { isSecret } from '../commands/secret.js';
 import { RackError, formatRef } from '../errors.js';
 import { UnreachableError, type Connection } from '../connection/types.js';
 import { evalCondition } from '../expr/index.js';
@@ -8,7 +8,7 @@ import { getModule } from '../modules/index.js';
 import { normalizeArgs } from '../modules/args.js';
 import type { ModuleContext } from '../modules/types.js';
 import type { Condition, ModuleTask, TaskCommon } from '../playbook/types.js';
-import { renderTemplateText, renderValue } from '../template/index.js';
+import { holdsSecret, renderTemplateTextTracked, renderValue } from '../template/index.js';
 import type { Scope } from '../expr/scope.js';
 import { applyCommands } from './apply.js';
 import { connectionSettings } from '../inventory/connection.js';
@@ -25,6 +25,8 @@ export interface TaskRun {
   frame: Frame;
   /** Loop item variables and the like. */
   extra?: Record<string, unknown>;
+  /** Conditions of enclosing blocks. */
+  when?: Condition[];
 }
 
 export function conditionsHold(conds: Condition[] | undefined, scope: Scope): boolean {
@@ -81,6 +83,8 @@ export interface Target {
 export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResult> {
   const { run, task, frame } = t;
   const rawArgs = withoutOmitted(renderValue(task.args, scope, task.argsRef)) as Record<string, unknown>;
+  // A file holding a secret is never shown as a diff: masking cannot follow a transformed secret.
+  let usedSecret = holdsSecret(rawArgs);
   if (isControlModule(task.module)) return runControl(t, rawArgs, scope);
   const mod = getModule(task.module);
   if (!mod) throw new RackError({ code: 'E_UNKNOWN_MODULE', message: `unknown module '${task.module}'`, ref: task.ref });
@@ -98,8 +102,9 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
     readLocal: async (p) => (await findLocal(p, searchPaths(task, frame, 'files'))).data,
     renderTemplate: async (p) => {
       const found = await findLocal(p, searchPaths(task, frame, 'templates'));
-      const out = renderTemplateText(found.data.toString('utf8'), scope, { file: found.path, line: 1, col: 1 });
-      return out;
+      const out = renderTemplateTextTracked(found.data.toString('utf8'), scope, { file: found.path, line: 1, col: 1 });
+      if (out.secret) usedSecret = true;
+      return out.text;
     },
   };
   const work = async (): Promise<TaskResult> => {
@@ -112,7 +117,7 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
       ctx,
     );
     const result: TaskResult = { changed: false, failed: false, ...(plan.result ?? {}) };
-    if (plan.diff?.length) result.diff = plan.diff;
+    if (plan.diff?.length) result.diff = usedSecret ? plan.diff.map((d) => ({ path: d.path, before: '', after: '(content hidden: it holds a secret)\n' })) : plan.diff;
     if (plan.failed) return { ...result, failed: true, msg: plan.failed };
     if (mod.runsUserCode && checkMode) return { ...result, skipped: true, msg: 'skipped: check mode does not run commands (set check_mode: false to run it)' };
     const willChange = plan.changed ?? plan.commands.length > 0;
@@ -134,14 +139,20 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
 
 const BECOME_VARS = ['become', 'become_user', 'ansible_become', 'ansible_become_user'];
 
+/** Task, then play, then inventory (ansible_become / become) settings decide sudo. */
+export function becomeFor(t: TaskRun, scope: Scope): { become: boolean; becomeUser?: string } {
+  const fromHost = connectionSettings(Object.fromEntries(BECOME_VARS.filter((v) => scope.has(v)).map((v) => [v, scope.get(v)])));
+  return {
+    become: t.task.become ?? t.frame.play.become ?? fromHost.become ?? false,
+    becomeUser: t.task.becomeUser ?? t.frame.play.becomeUser ?? fromHost.becomeUser,
+  };
+}
+
 async function resolveTarget(t: TaskRun, scope: Scope): Promise<Target> {
   const { run, task, frame } = t;
   const name = task.delegateTo ? String(renderValue(task.delegateTo, scope, task.ref)) : t.host;
   const conn = await run.connect(name);
-  // Inventory become settings (ansible_become / become) apply when neither task nor play says.
-  const fromHost = connectionSettings(Object.fromEntries(BECOME_VARS.filter((v) => scope.has(v)).map((v) => [v, scope.get(v)])));
-  const become = task.become ?? frame.play.become ?? fromHost.become ?? false;
-  const becomeUser = task.becomeUser ?? frame.play.becomeUser ?? fromHost.becomeUser;
+  const { become, becomeUser } = becomeFor(t, scope);
   const env = renderedEnv(renderValue(task.environment ?? frame.play.environment, scope, task.ref));
   return { name, conn, become, becomeUser, env };
 }
@@ -152,10 +163,16 @@ function evalFlag(v: Condition[] | boolean | undefined, scope: Scope): boolean |
   return conditionsHold(v, scope);
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+/** A pause that ends early on Ctrl-C, and leaves no listener behind. */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 /** One item: until/retries, changed_when/failed_when, unreachable handling. */
@@ -163,7 +180,7 @@ async function runItem(t: TaskRun, extra: Record<string, unknown>): Promise<Task
   const { run, task } = t;
   const scopeWith = (more: Record<string, unknown>) => scopeFor(run, t.host, t.frame, task, { ...extra, ...more });
   const scope = scopeWith({});
-  if (!conditionsHold(task.when, scope)) return { changed: false, failed: false, skipped: true, msg: 'condition was false' };
+  if (!conditionsHold([...(t.when ?? []), ...task.when], scope)) return { changed: false, failed: false, skipped: true, msg: 'condition was false' };
   const attempts = task.until ? (task.retries ?? 3) + 1 : 1;
   let result: TaskResult = { changed: false, failed: false };
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -227,6 +244,3 @@ export async function runTask(t: TaskRun): Promise<TaskResult> {
   }
   return loopResult(results);
 }
-
-/** Masked text for events: secrets never leave through output. */
-export const shown = (s: string | undefined): string | undefined => (s === undefined ? undefined : maskSecrets(s));

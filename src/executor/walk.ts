@@ -1,6 +1,6 @@
 import { formatRef, RackError } from '../errors.js';
 import { maskSecrets } from '../commands/secret.js';
-import type { BlockTask, ModuleTask, Role, Task, TaskCommon } from '../playbook/types.js';
+import type { BlockTask, Condition, ModuleTask, Role, Task, TaskCommon } from '../playbook/types.js';
 import { checkRoleArguments } from '../playbook/role-args.js';
 import { markRaw, renderValue, toPlain } from '../template/index.js';
 import type { Meeting, Semaphore } from './barrier.js';
@@ -18,8 +18,10 @@ export interface Batch {
   hosts: string[];
   /** Handlers of the play, and of roles included at run time. */
   handlers: Task[];
-  /** any_errors_fatal / max_fail_percentage tripped: every host stops. */
+  /** end_play, or any of the below: every host of the batch stops. */
   stopped: boolean;
+  /** any_errors_fatal / max_fail_percentage tripped: the whole playbook stops. */
+  fatal: boolean;
   anyErrorsFatal: boolean;
   maxFailPercentage?: number;
 }
@@ -30,6 +32,8 @@ export interface Place {
   tags: string[];
   id: string;
   handler?: boolean;
+  /** `when` of enclosing blocks: checked for each task inside, as Ansible does. */
+  when?: Condition[];
 }
 
 export type Outcome = 'ok' | 'failed';
@@ -53,7 +57,7 @@ function renderTitle(batch: Batch, host: string, task: Task, place: Place): stri
 export async function runTasks(batch: Batch, host: string, tasks: Task[], place: Place): Promise<Outcome> {
   const state = batch.run.hosts.get(host)!;
   for (let i = 0; i < tasks.length; i++) {
-    if (state.done || batch.stopped || batch.run.opts.signal.aborted) return state.failed || state.unreachable ? 'failed' : 'ok';
+    if (state.done || batch.stopped || batch.run.quit || batch.run.opts.signal.aborted) return state.failed || state.unreachable ? 'failed' : 'ok';
     const task = tasks[i];
     const id = `${place.id}/${i}`;
     const tags = [...place.tags, ...task.tags];
@@ -70,34 +74,69 @@ async function runOne(batch: Batch, host: string, task: Task, place: Place): Pro
   if (task.kind === 'block') return runBlock(batch, host, task, place);
   if (task.kind === 'include_tasks' || task.kind === 'include_role') {
     const scope = scopeFor(run, host, place.frame, task);
-    if (!conditionsHold(task.when, scope)) return 'ok';
-    const vars = { ...(task.vars ?? {}) };
-    if (task.kind === 'include_tasks') {
-      const file = String(renderValue(task.file, scope, task.ref));
-      const loaded = await run.loader.loadTaskFile(file, task);
-      const frame = { ...place.frame, blockVars: [...place.frame.blockVars, vars] };
-      return runTasks(batch, host, loaded, { ...place, frame });
+    if (!conditionsHold([...(place.when ?? []), ...task.when], scope)) return 'ok';
+    if (task.loop === undefined) return runInclude(batch, host, task, place, {});
+    const { items, loopVar } = loopItems(task, scope);
+    for (const [i, item] of items.entries()) {
+      const extra: Record<string, unknown> = { [loopVar]: item };
+      if (task.loopControl?.indexVar) extra[task.loopControl.indexVar] = i;
+      if ((await runInclude(batch, host, task, { ...place, id: `${place.id}/${i}` }, extra)) === 'failed') return 'failed';
     }
-    const role = await run.loader.loadRole(String(renderValue(task.roleName, scope, task.ref)), task, task.tasksFrom);
-    const params = renderValue({ ...task.roleVars, ...vars }, scope, task.ref) as Record<string, unknown>;
-    for (const h of role.handlers) if (!batch.handlers.includes(h)) batch.handlers.push(h);
-    return runRoleTasks(batch, host, role, params, place);
+    return 'ok';
   }
   if (!place.handler && !selectedByTags(place.tags, run.opts)) return 'ok';
   if (!place.handler && skippedByStart(run, host, task, place)) return 'ok';
-  if (task.module === 'meta') return runMeta(batch, host, task, place);
+  if (task.module === 'meta') {
+    if (!conditionsHold([...(place.when ?? []), ...task.when], scopeFor(run, host, place.frame, task))) return 'ok';
+    return runMeta(batch, host, task, place);
+  }
   await batch.meeting.arrive();
-  if (state.done || batch.stopped) return state.failed || state.unreachable ? 'failed' : 'ok';
+  if (state.done || batch.stopped || run.quit) return state.failed || state.unreachable ? 'failed' : 'ok';
   if (run.opts.step && run.stepping && run.opts.askStep) {
-    const answer = await run.opts.askStep(host, taskTitle(task));
+    const answer = await askOnce(run, place.id, taskTitle(task));
     if (answer === 'quit') {
-      batch.stopped = true;
+      run.quit = true;
       return 'ok';
     }
     if (answer === 'no') return 'ok';
     if (answer === 'continue') run.stepping = false;
   }
   return runModule(batch, host, task, place);
+}
+
+/** --step asks once per task, for every host of the batch, one question at a time. */
+function askOnce(run: RunContext, id: string, title: string): Promise<'yes' | 'no' | 'continue' | 'quit'> {
+  let answer = run.stepAnswers.get(id);
+  if (!answer) {
+    const asked = run.stepQueue.then(() => (run.stepping ? run.opts.askStep!(run.playBatch.join(','), title) : ('yes' as const)));
+    run.stepQueue = asked;
+    run.stepAnswers.set(id, asked);
+    answer = asked;
+  }
+  return answer;
+}
+
+/** The items an include loops over, and the name each one gets. */
+function loopItems(task: TaskCommon, scope: ReturnType<typeof scopeFor>): { items: unknown[]; loopVar: string } {
+  const items = renderValue(task.loop, scope, task.ref);
+  if (!Array.isArray(items)) throw new RackError({ code: 'E_LOOP', message: `loop must be a list, got ${items === null ? 'null' : typeof items}`, ref: task.ref });
+  return { items, loopVar: task.loopControl?.loopVar ?? 'item' };
+}
+
+async function runInclude(batch: Batch, host: string, task: Extract<Task, { kind: 'include_tasks' | 'include_role' }>, place: Place, extra: Record<string, unknown>): Promise<Outcome> {
+  const { run } = batch;
+  const vars = { ...(task.vars ?? {}), ...extra };
+  const scope = scopeFor(run, host, place.frame, task, extra);
+  if (task.kind === 'include_tasks') {
+    const file = String(renderValue(task.file, scope, task.ref));
+    const loaded = await run.loader.loadTaskFile(file, task);
+    const frame = { ...place.frame, blockVars: [...place.frame.blockVars, vars] };
+    return runTasks(batch, host, loaded, { ...place, frame });
+  }
+  const role = await run.loader.loadRole(String(renderValue(task.roleName, scope, task.ref)), task, task.tasksFrom);
+  const params = renderValue({ ...task.roleVars, ...vars }, scope, task.ref) as Record<string, unknown>;
+  for (const h of role.handlers) if (!batch.handlers.includes(h)) batch.handlers.push(h);
+  return runRoleTasks(batch, host, role, params, place);
 }
 
 /** --start-at-task NAME and --resume: skip until the named or failed task is reached. */
@@ -142,10 +181,9 @@ function specValues(role: Role, scope: ReturnType<typeof scopeFor>): Record<stri
 async function runBlock(batch: Batch, host: string, task: BlockTask, place: Place): Promise<Outcome> {
   const { run } = batch;
   const state = run.hosts.get(host)!;
-  const scope = scopeFor(run, host, place.frame, task);
-  if (!conditionsHold(task.when, scope)) return 'ok';
   const frame: Frame = task.vars ? { ...place.frame, blockVars: [...place.frame.blockVars, task.vars] } : place.frame;
-  const inner: Place = { ...place, frame };
+  // The block's `when` goes with each task inside: skipped tasks are reported and hosts still meet.
+  const inner: Place = { ...place, frame, when: [...(place.when ?? []), ...task.when] };
   const failedBefore = state.counts.failed;
   let outcome = await runTasks(batch, host, task.block, { ...inner, id: `${place.id}/b` });
   if (outcome === 'failed' && task.rescue.length && !state.unreachable) {
@@ -200,15 +238,21 @@ async function runModule(batch: Batch, host: string, task: ModuleTask, place: Pl
   const state = run.hosts.get(host)!;
   const started = Date.now();
   run.opts.emit({ event: 'task_start', host, task: renderTitle(batch, host, task, place), ref: task.ref, handler: place.handler });
+  // Anything a task's expressions throw (when, loop, until, changed_when) fails that task, so
+  // rescue, ignore_errors and --resume apply to it like to any failure.
+  const attempt = (): Promise<TaskResult> =>
+    batch.forks.use(() => runTask({ run, host, task, frame: place.frame, when: place.when })).catch((e: unknown) => errorResult(e));
   let result: TaskResult;
   if (task.runOnce) {
     let shared = run.runOnce.get(task);
     if (!shared) {
-      shared = batch.forks.use(() => runTask({ run, host, task, frame: place.frame }));
+      shared = attempt();
       run.runOnce.set(task, shared);
     }
     result = (await shared) as TaskResult;
-  } else result = await batch.forks.use(() => runTask({ run, host, task, frame: place.frame }));
+    if (task.module === 'set_fact' && !result.failed)
+      for (const h of batch.hosts) Object.assign(run.hosts.get(h)!.hostVars, result.ansible_facts as Record<string, unknown>);
+  } else result = await attempt();
   // Registered output is final text: never templated again, even if it contains {{.
   if (task.register) state.hostVars[task.register] = markRaw(task.noLog ? hideOutput(result) : result);
   if (task.runOnce && task.register)
@@ -217,7 +261,7 @@ async function runModule(batch: Batch, host: string, task: ModuleTask, place: Pl
   report(batch, host, task, result, place, Date.now() - started);
   if (result.changed && !result.failed && task.notify.length) {
     const scope = scopeFor(run, host, place.frame, task);
-    for (const n of task.notify) state.notified.add(String(renderValue(n, scope, task.ref)));
+    for (const n of task.notify) state.notified.add(n.includes('{{') ? String(renderValue(n, scope, task.ref)) : n);
   }
   if (result.unreachable && !task.ignoreUnreachable) {
     state.unreachable = true;
@@ -227,17 +271,25 @@ async function runModule(batch: Batch, host: string, task: ModuleTask, place: Pl
   if (result.failed && !ignored) {
     state.failed = true;
     state.failedAt = place.id;
-    if (batch.anyErrorsFatal || task.anyErrorsFatal) batch.stopped = true;
+    if (batch.anyErrorsFatal || task.anyErrorsFatal) batch.stopped = batch.fatal = true;
     checkFailPercentage(batch);
     return 'failed';
   }
   return 'ok';
 }
 
+export function errorResult(e: unknown): TaskResult {
+  if (e instanceof RackError) {
+    const d = e.diagnostics[0];
+    return { changed: false, failed: true, msg: d.ref ? `${d.message} (${formatRef(d.ref)})` : d.message };
+  }
+  return { changed: false, failed: true, msg: (e as Error).message };
+}
+
 function checkFailPercentage(batch: Batch): void {
   if (batch.maxFailPercentage === undefined) return;
   const failed = batch.hosts.filter((h) => batch.run.hosts.get(h)!.done).length;
-  if ((failed / batch.hosts.length) * 100 > batch.maxFailPercentage) batch.stopped = true;
+  if ((failed / batch.hosts.length) * 100 > batch.maxFailPercentage) batch.stopped = batch.fatal = true;
 }
 
 export function report(batch: Batch, host: string, task: ModuleTask, result: TaskResult, place: Place, ms: number): void {

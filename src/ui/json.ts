@@ -8,7 +8,8 @@ export function jsonRenderer(out: NodeJS.WritableStream): Renderer {
     handle(e: RunEvent) {
       const { ref, ...rest } = e as RunEvent & { ref?: { file: string; line: number; col: number } };
       const line = ref ? { ...rest, file: ref.file, line: ref.line, col: ref.col } : rest;
-      out.write(maskSecrets(JSON.stringify(line)) + '\n');
+      // Mask each string before quoting: a secret holding " or \\ would not be found afterwards.
+      out.write(JSON.stringify(line, (_k, v: unknown) => (typeof v === 'string' ? maskSecrets(v) : v)) + '\n');
     },
     async end() {},
   };
