@@ -173,7 +173,7 @@ describe('executor semantics on local hosts', () => {
   gather_facts: false
   tasks:
     - name: t1
-      shell: '{{#if (eq inventory_hostname "h1")}}sleep 1{{else}}true{{/if}}'
+      shell: '{{#if (eq inventory_hostname "h1")}}sleep 3{{else}}true{{/if}}'
     - name: t2
       command: "true"
 `,
