@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { RackError, type Diagnostic } from './errors.js';
+import type { Secret } from './commands/secret.js';
 import type { RunEvent } from './executor/events.js';
 import type { RunContext } from './executor/context.js';
 import { readResume } from './executor/resume.js';
@@ -62,6 +63,8 @@ export interface RunRequest {
   stateFile?: string;
   signal?: AbortSignal;
   vaultPasswordFile?: string;
+  /** -K: the sudo password for hosts whose inventory gives none. */
+  becomePassword?: Secret;
   env?: NodeJS.ProcessEnv;
   emit?: (e: RunEvent) => void;
 }
@@ -103,6 +106,7 @@ export async function run(req: RunRequest): Promise<RunSummary> {
       askStep: req.askStep,
       forceHandlers: req.forceHandlers ?? false,
       trustNewHosts: req.trustNewHosts ?? false,
+      becomePassword: req.becomePassword,
       imagesDir: req.imagesDir ?? resolve('images'),
       verbosity: req.verbosity ?? 0,
       resume,

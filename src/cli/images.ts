@@ -88,12 +88,12 @@ async function run(argv: string[], io: ImagesIo): Promise<number> {
     case 'check':
       if (!names.length) {
         io.stderr.write(`rack images check: expected NAME...\n${USAGE}`);
-        return 2;
+        return 1;
       }
       return check(dir, pick(loadManifest(dir), names), io);
     default:
       io.stderr.write(`rack images: unknown command '${command}'\n${USAGE}`);
-      return 2;
+      return 1;
   }
 }
 
@@ -108,7 +108,7 @@ export async function imagesMain(argv: string[], io: ImagesIo): Promise<number> 
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`rack images: ${(e as Error).message}\n${USAGE}`);
-      return 2;
+      return 1;
     }
     throw e;
   }

@@ -10,6 +10,7 @@ import { helpText, parseArgs, type Io, type OptionSpecs } from './args.js';
 import { parseExtraVars } from './extra-vars.js';
 import { ensureLabFor } from './lab-default.js';
 import { selectPlayHosts } from '../executor/run.js';
+import { promptPassword, revealToSecret } from '../vault/index.js';
 
 const SPECS: OptionSpecs = {
   inventory: { kind: 'list', short: 'i', help: 'inventory file or folder (repeatable); default inventory/lab.yml' },
@@ -26,6 +27,7 @@ const SPECS: OptionSpecs = {
   resume: { kind: 'bool', help: 'after a failed run: re-run from the failed task on the failed hosts' },
   'force-handlers': { kind: 'bool', help: 'run notified handlers even on failed hosts' },
   'trust-new-hosts': { kind: 'bool', help: 'record unknown host keys (changed keys are still refused)' },
+  'ask-become-pass': { kind: 'bool', short: 'K', help: 'ask for the sudo password once (hosts with their own in the inventory keep theirs)' },
   'vault-password-file': { kind: 'string', help: 'file holding the vault password (or a script printing it)' },
   'list-hosts': { kind: 'bool', help: 'print the hosts each play targets, then stop' },
   'list-tasks': { kind: 'bool', help: 'print the tasks, then stop' },
@@ -72,6 +74,7 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
 
   if (defaultInventory && !opts['no-lab']) await ensureLabFor(inventories[0], io);
 
+  const becomePassword = opts['ask-become-pass'] ? revealToSecret(await promptPassword(io.stdin, io.stderr, 'BECOME password: ')) : undefined;
   const verbosity = Number(opts.verbose ?? 0);
   const renderer = chooseRenderer({ json: !!opts.json, stdout: io.stdout, stderr: io.stderr, env: io.env, verbosity, diff: !!opts.diff });
   const abort = new AbortController();
@@ -116,6 +119,7 @@ export async function runMain(argv: string[], io: Io): Promise<number> {
       resume: !!opts.resume,
       forceHandlers: !!opts['force-handlers'],
       trustNewHosts: !!opts['trust-new-hosts'],
+      becomePassword,
       verbosity,
       vaultPasswordFile: opts['vault-password-file'] as string | undefined,
       env: io.env,

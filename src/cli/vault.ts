@@ -85,14 +85,14 @@ async function run(argv: string[], io: VaultIo): Promise<number> {
 
   switch (command) {
     case 'encrypt': {
-      if (!needFiles()) return 2;
+      if (!needFiles()) return 1;
       const pw = await password();
       for (const f of rest) encryptFile(f, pw, values.output ?? f);
       io.stderr.write('Encryption successful\n');
       return 0;
     }
     case 'decrypt': {
-      if (!needFiles()) return 2;
+      if (!needFiles()) return 1;
       const pw = await password();
       if (values.output === '-') for (const f of rest) io.stdout.write(readVaultFile(f, pw));
       else for (const f of rest) decryptFile(f, pw, values.output ?? f);
@@ -100,12 +100,12 @@ async function run(argv: string[], io: VaultIo): Promise<number> {
       return 0;
     }
     case 'view': {
-      if (!needFiles(1)) return 2;
+      if (!needFiles(1)) return 1;
       io.stdout.write(readVaultFile(rest[0], await password()));
       return 0;
     }
     case 'edit': {
-      if (!needFiles(1)) return 2;
+      if (!needFiles(1)) return 1;
       const result = await editVaultFile(rest[0], await password(), io.env);
       io.stderr.write(result.created ? `created ${rest[0]}\n` : result.changed ? `updated ${rest[0]}\n` : 'no changes\n');
       return 0;
@@ -113,7 +113,7 @@ async function run(argv: string[], io: VaultIo): Promise<number> {
     case 'encrypt-string': {
       if (rest.length > 1) {
         io.stderr.write('rack vault encrypt-string: expected at most one VALUE (quote it)\n');
-        return 2;
+        return 1;
       }
       const value = rest.length === 1 ? rest[0] : (await readAll(io.stdin)).replace(/\r?\n$/, '');
       io.stdout.write(vaultStringYaml(encryptText(value, await password()), values.name));
@@ -121,7 +121,7 @@ async function run(argv: string[], io: VaultIo): Promise<number> {
     }
     default:
       io.stderr.write(`rack vault: unknown command '${command}'\n${USAGE}`);
-      return 2;
+      return 1;
   }
 }
 
@@ -136,7 +136,7 @@ export async function vaultMain(argv: string[], io: VaultIo): Promise<number> {
     }
     if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr.write(`rack vault: ${(e as Error).message}\n${USAGE}`);
-      return 2;
+      return 1;
     }
     throw e;
   }

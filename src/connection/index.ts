@@ -10,5 +10,5 @@ export { fingerprint } from './known-hosts.js';
 
 /** Open a connection as the inventory says: `local` runs on this machine, anything else over SSH. */
 export async function connect(opts: ConnectOptions): Promise<Connection> {
-  return opts.connection === 'local' ? connectLocal(opts.name) : connectSsh(opts);
+  return opts.connection === 'local' ? connectLocal(opts.name, opts.becomePassword) : connectSsh(opts);
 }

@@ -1,3 +1,4 @@
+import type { Secret } from '../commands/secret.js';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ShellConnection } from './shell-connection.js';
@@ -24,7 +25,8 @@ export function localTransport(): ShellTransport {
     for (const cb of closers) cb(why);
   };
   child.on('error', (e) => closed(`cannot start sh: ${e.message}`));
-  child.on('exit', (code, sig) => closed(`local shell exited (${sig ?? `rc ${code}`})`));
+  // 'close', not 'exit': output still in the pipes is read first.
+  child.on('close', (code, sig) => closed(`local shell exited (${sig ?? `rc ${code}`})`));
   return {
     stdin: child.stdin,
     stdout: child.stdout,
@@ -39,6 +41,6 @@ export function localTransport(): ShellTransport {
 }
 
 /** `connection: local`: commands run on the control machine. */
-export function connectLocal(name: string): Connection {
-  return new ShellConnection(name, () => ShellSession.start(name, localTransport()), (path) => readFile(path));
+export function connectLocal(name: string, becomePassword?: Secret): Connection {
+  return new ShellConnection(name, () => ShellSession.start(name, localTransport(), becomePassword), (path) => readFile(path));
 }

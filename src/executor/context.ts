@@ -1,4 +1,5 @@
 import type { Connection } from '../connection/types.js';
+import type { Secret } from '../commands/secret.js';
 import type { Inventory } from '../inventory/index.js';
 import type { TaskLoader } from '../playbook/types.js';
 import type { Emit } from './events.js';
@@ -19,6 +20,8 @@ export interface RunOptions {
   step: boolean;
   forceHandlers: boolean;
   trustNewHosts: boolean;
+  /** -K: sudo password for hosts whose inventory gives none. */
+  becomePassword?: Secret;
   imagesDir: string;
   verbosity: number;
   resume?: ResumeState;

@@ -161,7 +161,7 @@ async function openConnection(run: RunContext, host: string): Promise<Connection
     user: s.user,
     keyFile: s.keyFile ? resolve(s.keyFile) : undefined,
     password: s.password,
-    becomePassword: s.becomePassword,
+    becomePassword: s.becomePassword ?? run.opts.becomePassword,
     knownHostsFiles: [join(homedir(), '.ssh', 'known_hosts')],
     trustNewHosts: run.opts.trustNewHosts,
     connectTimeoutMs: 15_000,
