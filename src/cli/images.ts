@@ -97,7 +97,7 @@ async function run(argv: string[], io: ImagesIo): Promise<number> {
   }
 }
 
-/** `rack images ...`: user errors print as diagnostics and give status 1; usage errors 2. */
+/** `rack images ...`: user errors print as diagnostics and give status 1, usage errors too. */
 export async function imagesMain(argv: string[], io: ImagesIo): Promise<number> {
   try {
     return await run(argv, io);

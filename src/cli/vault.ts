@@ -125,7 +125,7 @@ async function run(argv: string[], io: VaultIo): Promise<number> {
   }
 }
 
-/** `rack vault ...`: user errors print as diagnostics and give status 1; usage errors 2. */
+/** `rack vault ...`: user errors print as diagnostics and give status 1, usage errors too. */
 export async function vaultMain(argv: string[], io: VaultIo): Promise<number> {
   try {
     return await run(argv, io);
