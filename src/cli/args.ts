@@ -1,6 +1,10 @@
 import { RackError, didYouMean } from '../errors.js';
 
-export type OptionKind = 'bool' | 'string' | 'list' | 'count';
+/**
+ * bool: `--x`, `--x=false`. string: one value. list: repeatable. count: `-vv`.
+ * optional: `--x` alone is true; `--x=V`, or `--x V` when V does not look like an option, gives V.
+ */
+export type OptionKind = 'bool' | 'string' | 'list' | 'count' | 'optional';
 export interface OptionSpec {
   kind: OptionKind;
   short?: string;
@@ -13,26 +17,44 @@ export interface Parsed {
   opts: Record<string, string | string[] | boolean | number | undefined>;
 }
 
-/** Parse `--name value`, `--name=value`, `-x value`, `-vv`; unknown options are user errors with a hint. */
+/** A usage error of `rack COMMAND`: printed as a diagnostic, exit 1. */
+export function usageError(command: string, message: string, hint?: string): RackError {
+  return new RackError({ code: 'E_USAGE', message: `${command}: ${message}`, hint: hint ?? `see rack ${command} --help` });
+}
+
+/** `-x` or `--x...`; a lone `-` (stdin/stdout) and negative numbers are values. */
+const looksLikeOption = (a: string) => a.length > 1 && a.startsWith('-') && !/^-\d/.test(a);
+
+/**
+ * Parse `--name value`, `--name=value`, `-x value`, `-xvalue`, `-vv`; `--` ends options.
+ * Unknown options and missing values are E_USAGE errors with a hint.
+ */
 export function parseArgs(argv: string[], specs: OptionSpecs, command: string): Parsed {
   const byShort = new Map(Object.entries(specs).flatMap(([n, s]) => (s.short ? [[s.short, n] as const] : [])));
   const opts: Parsed['opts'] = {};
   const positional: string[] = [];
-  const set = (name: string, value: string | undefined, next: () => string) => {
-    const spec = specs[name];
-    if (spec.kind === 'bool') opts[name] = value === undefined ? true : !/^(false|no|0)$/i.test(value);
-    else if (spec.kind === 'count') opts[name] = ((opts[name] as number) ?? 0) + 1;
-    else {
-      const v = value ?? next();
-      if (spec.kind === 'list') opts[name] = [...((opts[name] as string[]) ?? []), v];
-      else opts[name] = v;
-    }
-  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) throw new RackError({ code: 'E_USAGE', message: `${command}: option ${a} needs a value` });
-      return argv[++i];
+    /** The next word as the value of `flag`; a word that looks like an option is not taken. */
+    const next = (flag: string, name: string): string => {
+      const v = argv[i + 1];
+      if (v === undefined || looksLikeOption(v))
+        throw usageError(command, `option ${flag} needs a value`, v === undefined ? undefined : `write --${name}=${v} if the value starts with '-'`);
+      i++;
+      return v;
+    };
+    const set = (flag: string, name: string, value: string | undefined) => {
+      const spec = specs[name];
+      if (spec.kind === 'bool') opts[name] = value === undefined ? true : !/^(false|no|0)$/i.test(value);
+      else if (spec.kind === 'count') opts[name] = ((opts[name] as number) ?? 0) + 1;
+      else if (spec.kind === 'optional') {
+        const v = argv[i + 1];
+        opts[name] = value ?? (v !== undefined && !looksLikeOption(v) && v !== '--' ? argv[++i] : true);
+      } else {
+        const v = value ?? next(flag, name);
+        if (spec.kind === 'list') opts[name] = [...((opts[name] as string[]) ?? []), v];
+        else opts[name] = v;
+      }
     };
     if (a === '--') {
       positional.push(...argv.slice(i + 1));
@@ -40,24 +62,23 @@ export function parseArgs(argv: string[], specs: OptionSpecs, command: string): 
     }
     if (a.startsWith('--')) {
       const [name, value] = a.slice(2).split(/=(.*)/s, 2);
-      if (!specs[name])
-        throw new RackError({
-          code: 'E_USAGE',
-          message: `${command}: unknown option --${name}`,
-          hint: didYouMean(name, Object.keys(specs)) ?? `see rack ${command} --help`,
-        });
-      set(name, value, next);
-    } else if (a.startsWith('-') && a.length > 1) {
+      if (!Object.hasOwn(specs, name)) throw usageError(command, `unknown option --${name}`, didYouMean(`--${name}`, Object.keys(specs).map((n) => `--${n}`)));
+      set(`--${name}`, name, value);
+    } else if (looksLikeOption(a)) {
       const letters = a.slice(1);
       for (let k = 0; k < letters.length; k++) {
         const name = byShort.get(letters[k]);
-        if (!name) throw new RackError({ code: 'E_USAGE', message: `${command}: unknown option -${letters[k]}`, hint: `see rack ${command} --help` });
-        if (specs[name].kind === 'string' || specs[name].kind === 'list') {
+        if (!name) {
+          const longs = Object.keys(specs).map((n) => `--${n}`);
+          throw usageError(command, `unknown option -${letters[k]}`, letters.length > 1 ? didYouMean(`-${a}`, longs) : undefined);
+        }
+        const kind = specs[name].kind;
+        if (kind === 'string' || kind === 'list' || kind === 'optional') {
           const rest = letters.slice(k + 1);
-          set(name, rest === '' ? undefined : rest, next);
+          set(`-${letters[k]}`, name, rest === '' ? undefined : rest);
           break;
         }
-        set(name, undefined, next);
+        set(`-${letters[k]}`, name, undefined);
       }
     } else positional.push(a);
   }
@@ -66,8 +87,9 @@ export function parseArgs(argv: string[], specs: OptionSpecs, command: string): 
 
 export function helpText(usage: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([n, s]) => {
-    const flag = `${s.short ? `-${s.short}, ` : '    '}--${n}${s.kind === 'string' || s.kind === 'list' ? ' VALUE' : ''}`;
-    return `  ${flag.padEnd(30)} ${s.help ?? ''}`;
+    const value = s.kind === 'string' || s.kind === 'list' ? ' VALUE' : s.kind === 'optional' ? ' [VALUE]' : '';
+    const flag = `${s.short ? `-${s.short}, ` : '    '}--${n}${value}`;
+    return `  ${flag.padEnd(30)} ${s.help ?? ''}`.trimEnd();
   });
   return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
 }

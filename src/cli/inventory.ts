@@ -1,5 +1,6 @@
 import { diag, didYouMean, formatDiagnostic, RackError, type Diagnostic } from '../errors.js';
 import { loadInventory, type Inventory } from '../inventory/index.js';
+import { helpText, parseArgs, usageError, type OptionSpecs, type Parsed } from './args.js';
 
 const USAGE = `usage: rack inventory -i INV [-i INV2] (--list | --graph [GROUP] | --host NAME) [--limit PATTERN] [--playbook-dir DIR]`;
 
@@ -10,45 +11,42 @@ const INTERNAL = new Set([
   'inventory_file', 'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'omit', 'playbook_dir',
 ]);
 
+const SPECS: OptionSpecs = {
+  inventory: { kind: 'list', short: 'i', help: 'inventory file or folder (repeatable)' },
+  list: { kind: 'bool', help: 'every group and host with its variables, as JSON' },
+  graph: { kind: 'optional', help: 'the group tree from GROUP (default all)' },
+  host: { kind: 'string', help: "one host's variables, as JSON" },
+  limit: { kind: 'string', short: 'l', help: 'only these hosts (a host pattern)' },
+  'playbook-dir': { kind: 'string', help: 'folder whose group_vars/ and host_vars/ also apply' },
+  help: { kind: 'bool', short: 'h', help: 'show this help' },
+};
+
 interface Args {
   inventories: string[];
-  mode?: 'list' | 'graph' | 'host';
+  mode: 'list' | 'graph' | 'host';
   graphGroup?: string;
   host?: string;
   limit?: string;
   playbookDir?: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { inventories: [] };
+function toArgs(positional: string[], opts: Parsed['opts']): Args {
   const usage = (msg: string): never => {
-    throw new RackError(diag('E_USAGE', msg, undefined, USAGE));
+    throw usageError('inventory', msg, USAGE);
   };
-  const value = (i: number, flag: string): string => (argv[i + 1] === undefined ? usage(`${flag} needs a value`) : argv[i + 1]);
-  const setMode = (m: Args['mode']): void => {
-    if (a.mode && a.mode !== m) usage(`choose one of --list, --graph and --host`);
-    a.mode = m;
+  if (positional.length) usage(`unexpected argument '${positional[0]}'`);
+  const modes = (['list', 'graph', 'host'] as const).filter((m) => opts[m] !== undefined && opts[m] !== false);
+  if (modes.length !== 1) usage('choose one of --list, --graph and --host');
+  const inventories = (opts.inventory as string[] | undefined) ?? [];
+  if (!inventories.length) usage('give an inventory with -i');
+  return {
+    inventories,
+    mode: modes[0],
+    graphGroup: typeof opts.graph === 'string' ? opts.graph : undefined,
+    host: opts.host as string | undefined,
+    limit: opts.limit as string | undefined,
+    playbookDir: opts['playbook-dir'] as string | undefined,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const [flag, inline] = eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const take = (): string => inline ?? value(i++, flag);
-    if (flag === '-i' || flag === '--inventory') a.inventories.push(take());
-    else if (flag === '--list') setMode('list');
-    else if (flag === '--graph') {
-      setMode('graph');
-      if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('-')) a.graphGroup = argv[++i];
-    } else if (flag === '--host') {
-      setMode('host');
-      a.host = take();
-    } else if (flag === '-l' || flag === '--limit') a.limit = take();
-    else if (flag === '--playbook-dir') a.playbookDir = take();
-    else usage(`unknown argument '${arg}'`);
-  }
-  if (!a.inventories.length) usage('give an inventory with -i');
-  if (!a.mode) usage('choose one of --list, --graph and --host');
-  return a;
 }
 
 /** Keys sorted at every level, as `ansible-inventory` prints them. */
@@ -121,7 +119,12 @@ export async function inventoryMain(
     for (const d of ds) io.stderr.write(formatDiagnostic(d) + '\n');
   };
   try {
-    const args = parseArgs(argv);
+    const { positional, opts } = parseArgs(argv, SPECS, 'inventory');
+    if (opts.help) {
+      io.stdout.write(helpText(USAGE, SPECS));
+      return 0;
+    }
+    const args = toArgs(positional, opts);
     const { inventory, diagnostics } = await loadInventory(args.inventories, { playbookDir: args.playbookDir });
     report(diagnostics);
     if (diagnostics.some((d) => (d.severity ?? 'error') === 'error')) return 1;

@@ -98,6 +98,45 @@ describe.skipIf(!!skip)(`system roles on the virtual rack${skip ? ` (skipped: ${
     expect(await sh('node1', 'lxc-ls -1')).not.toMatch(/^tiny$/m);
   }, LONG);
 
+  it('minio with a stand-in binary the test builds (answers the health check): placed, unit running, erasure-coded volumes rendered', async () => {
+    const images = mkdtempSync(join(tmpdir(), 'rack-img-'));
+    cleanups.push(() => rmSync(images, { recursive: true, force: true }));
+    // Not MinIO: a few lines that answer MinIO's liveness URL, so the unit and the health check run for real.
+    const fake = [
+      '#!/bin/sh',
+      '# stand-in for minio, built by the test',
+      'port=9000',
+      'while [ $# -gt 0 ]; do case "$1" in --address) port=${2#:}; shift;; esac; shift; done',
+      `exec python3 -c 'import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/minio/health/live" else 404)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("0.0.0.0", int(sys.argv[1])), H).serve_forever()' "$port"`,
+      '',
+    ].join('\n');
+    mkdirSync(join(images, 'minio/amd64'), { recursive: true });
+    writeFileSync(join(images, 'minio/amd64/minio'), fake);
+    const sum = createHash('sha256').update(fake).digest('hex');
+    writeFileSync(join(images, 'manifest.yml'), `artifacts:\n  - { name: minio-amd64, kind: minio-binary, url: 'https://example.invalid/minio', sha256: ${sum}, dest: minio/amd64/minio }\n`);
+    const pb = playbookFile('- hosts: lab\n  roles: [minio]\n');
+    cleanups.push(pb.remove);
+    // minio_volumes empty: the volumes are generated from the group (group_vars/lab.yml gives the {1...3} form).
+    await converge(pb.path, lab.inventoryPath, { minio_images_dir: images, minio_root_password: 'stand-in-secret-42', minio_volumes: '', minio_skip_without_images: false });
+    for (const n of ['node1', 'node2', 'node3']) {
+      expect(await sh(n, "sha256sum /usr/local/bin/minio | cut -d' ' -f1")).toBe(sum);
+      expect(await sh(n, 'systemctl is-active minio')).toBe('active');
+      expect(await sh(n, 'curl -fsS -o /dev/null -w "%{http_code}" http://127.0.0.1:9000/minio/health/live')).toBe('200');
+      expect(await sh(n, 'stat -c %a /etc/default/minio')).toBe('600');
+    }
+    expect(await sh('node2', 'cat /etc/default/minio')).toContain(
+      'MINIO_VOLUMES="http://node1:9000/data/minio http://node2:9000/data/minio http://node3:9000/data/minio"',
+    );
+    for (const n of ['node1', 'node2', 'node3']) await sh(n, 'systemctl disable --now minio');
+  }, LONG);
+
   it('k3s with a fake k3s binary the test builds (a shell script, sha256 in a test manifest): placed, configs and units rendered', async () => {
     const images = mkdtempSync(join(tmpdir(), 'rack-img-'));
     cleanups.push(() => rmSync(images, { recursive: true, force: true }));
