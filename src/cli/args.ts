@@ -86,11 +86,12 @@ export function parseArgs(argv: string[], specs: OptionSpecs, command: string): 
 }
 
 export function helpText(usage: string, specs: OptionSpecs): string {
-  const rows = Object.entries(specs).map(([n, s]) => {
+  const flags = Object.entries(specs).map(([n, s]) => {
     const value = s.kind === 'string' || s.kind === 'list' ? ' VALUE' : s.kind === 'optional' ? ' [VALUE]' : '';
-    const flag = `${s.short ? `-${s.short}, ` : '    '}--${n}${value}`;
-    return `  ${flag.padEnd(30)} ${s.help ?? ''}`.trimEnd();
+    return [`${s.short ? `-${s.short}, ` : '    '}--${n}${value}`, s.help ?? ''];
   });
+  const width = Math.max(30, ...flags.map(([f]) => f.length + 1));
+  const rows = flags.map(([flag, help]) => `  ${flag.padEnd(width)} ${help}`.trimEnd());
   return `${usage}\n\nOptions:\n${rows.join('\n')}\n`;
 }
 

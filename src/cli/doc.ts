@@ -1,5 +1,6 @@
-import { formatDiagnostic } from '../errors.js';
+import { formatDiagnostic, RackError } from '../errors.js';
 import { modules, type ArgSchema } from '../schema/modules.js';
+import { helpText, parseArgs, usageError, type OptionSpecs } from './args.js';
 
 interface DocIo {
   stdout: NodeJS.WritableStream;
@@ -17,19 +18,38 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
 }
 
+const USAGE = 'usage: rack doc MODULE | rack doc --list';
+const SPECS: OptionSpecs = {
+  list: { kind: 'bool', short: 'l', help: 'every module with its summary' },
+  help: { kind: 'bool', short: 'h', help: 'show this help' },
+};
+
 /** `rack doc MODULE` (arguments and an example, from the module's schema) and `rack doc --list`. */
 export async function docMain(argv: string[], io: DocIo): Promise<number> {
+  try {
+    return doc(argv, io);
+  } catch (e) {
+    if (!(e instanceof RackError)) throw e;
+    for (const d of e.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
+    return 1;
+  }
+}
+
+function doc(argv: string[], io: DocIo): number {
+  const { positional, opts } = parseArgs(argv, SPECS, 'doc');
+  if (opts.help) {
+    io.stdout.write(helpText(USAGE, SPECS));
+    return 0;
+  }
   const reg = modules();
-  if (argv[0] === '--list' || argv[0] === '-l') {
+  if (opts.list) {
+    if (positional.length) throw usageError('doc', '--list takes no module name', USAGE);
     const rows = reg.names().map((n) => [n, reg.meta(n).summary ?? reg.schema(n)?.description ?? '']);
     io.stdout.write(table(rows) + '\n');
     return 0;
   }
-  const name = argv[0];
-  if (!name || name === '--help' || name === '-h') {
-    io.stdout.write('usage: rack doc MODULE | rack doc --list\n');
-    return name ? 0 : 1;
-  }
+  if (positional.length !== 1) throw usageError('doc', positional.length ? 'give one module at a time' : 'which module?', 'e.g. rack doc copy, or rack doc --list');
+  const name = positional[0];
   const schema = reg.schema(name);
   if (!schema) {
     io.stderr.write(formatDiagnostic({ code: 'E_UNKNOWN_MODULE', message: `unknown module '${name}'`, hint: reg.suggest(name) ?? "run 'rack doc --list'" }) + '\n');

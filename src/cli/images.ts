@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { RackError, formatDiagnostic } from '../errors.js';
+import { RackError, didYouMean, formatDiagnostic } from '../errors.js';
 import { artifactStatus, fetchArtifact, findArtifact, loadManifest, type Artifact } from '../images/index.js';
+import { helpText, parseArgs, usageError, type OptionSpecs } from './args.js';
 
 export interface ImagesIo {
   stdin: NodeJS.ReadableStream;
@@ -15,11 +15,14 @@ const USAGE = `usage: rack images <command> [options]
                            (present, unverified, missing, bad-checksum)
   fetch [NAME...]          download missing or damaged artifacts (all when no NAME), verify
                            sha256, then move them into place; partial downloads resume
-  check NAME...            verify artifacts on disk against the manifest (exit 1 if not present)
-options:
-  --dir DIR                images directory holding manifest.yml (default $RACK_IMAGES_DIR or ./images)
-  --trust-unverified       fetch artifacts whose sha256 is 'pending' and print their checksum
-`;
+  check NAME...            verify artifacts on disk against the manifest (exit 1 if not present)`;
+
+const SPECS: OptionSpecs = {
+  dir: { kind: 'string', help: 'images directory holding manifest.yml (default $RACK_IMAGES_DIR or ./images)' },
+  'trust-unverified': { kind: 'bool', help: "fetch artifacts whose sha256 is 'pending' and print their checksum" },
+  help: { kind: 'bool', short: 'h', help: 'show this help' },
+};
+const COMMANDS = ['list', 'fetch', 'check'];
 
 function printDiagnostics(e: RackError, io: ImagesIo): void {
   for (const d of e.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
@@ -65,35 +68,25 @@ async function check(dir: string, chosen: Artifact[], io: ImagesIo): Promise<num
 }
 
 async function run(argv: string[], io: ImagesIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      dir: { type: 'string' },
-      'trust-unverified': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...names] = positionals;
-  if (values.help || !command) {
-    (values.help ? io.stdout : io.stderr).write(USAGE);
-    return values.help ? 0 : 2;
+  const { positional, opts } = parseArgs(argv, SPECS, 'images');
+  if (opts.help) {
+    io.stdout.write(helpText(USAGE, SPECS));
+    return 0;
   }
-  const dir = resolve(values.dir ?? io.env.RACK_IMAGES_DIR ?? 'images');
+  const [command, ...names] = positional;
+  if (!command) throw usageError('images', `which command? (${COMMANDS.join(', ')})`);
+  if (!COMMANDS.includes(command)) throw usageError('images', `unknown command '${command}'`, didYouMean(command, COMMANDS));
+  const dir = resolve((opts.dir as string | undefined) ?? io.env.RACK_IMAGES_DIR ?? 'images');
   switch (command) {
     case 'list':
       return list(dir, loadManifest(dir), io);
     case 'fetch':
-      return fetchAll(dir, pick(loadManifest(dir), names), values['trust-unverified'] ?? false, io);
+      return fetchAll(dir, pick(loadManifest(dir), names), !!opts['trust-unverified'], io);
     case 'check':
-      if (!names.length) {
-        io.stderr.write(`rack images check: expected NAME...\n${USAGE}`);
-        return 1;
-      }
+      if (!names.length) throw usageError('images', 'check expects NAME...');
       return check(dir, pick(loadManifest(dir), names), io);
     default:
-      io.stderr.write(`rack images: unknown command '${command}'\n${USAGE}`);
-      return 1;
+      throw usageError('images', `unknown command '${command}'`);
   }
 }
 
@@ -104,10 +97,6 @@ export async function imagesMain(argv: string[], io: ImagesIo): Promise<number> 
   } catch (e) {
     if (e instanceof RackError) {
       printDiagnostics(e, io);
-      return 1;
-    }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`rack images: ${(e as Error).message}\n${USAGE}`);
       return 1;
     }
     throw e;

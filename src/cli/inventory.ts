@@ -14,7 +14,7 @@ const INTERNAL = new Set([
 const SPECS: OptionSpecs = {
   inventory: { kind: 'list', short: 'i', help: 'inventory file or folder (repeatable)' },
   list: { kind: 'bool', help: 'every group and host with its variables, as JSON' },
-  graph: { kind: 'optional', help: 'the group tree from GROUP (default all)' },
+  graph: { kind: 'optional', help: 'the group tree below this group (default all)' },
   host: { kind: 'string', help: "one host's variables, as JSON" },
   limit: { kind: 'string', short: 'l', help: 'only these hosts (a host pattern)' },
   'playbook-dir': { kind: 'string', help: 'folder whose group_vars/ and host_vars/ also apply' },

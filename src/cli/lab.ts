@@ -1,15 +1,16 @@
 // `rack lab up|status|down`: the virtual rack on this machine. Progress on stderr, tables on stdout.
-import { RackError, diag, formatDiagnostic } from '../errors.js';
+import { RackError, diag, didYouMean, formatDiagnostic } from '../errors.js';
 import { labDown, labStatus, labUp, type LabInfo } from '../lab/index.js';
-import { helpText, parseArgs, type OptionSpecs } from './args.js';
+import { helpText, parseArgs, usageError, type OptionSpecs } from './args.js';
 
 const USAGE = 'usage: rack lab up [--nodes N] [--sites N] | status [--json] | down   (needs root)';
+const ACTIONS = ['up', 'status', 'down'];
 const SPECS: OptionSpecs = {
   nodes: { kind: 'string', help: 'number of nodes for `up` (default 3)' },
   sites: { kind: 'string', help: 'number of sites (bridges) for `up`, 1 or 2 (default 1)' },
   images: { kind: 'string', help: 'images directory (default images)' },
   json: { kind: 'bool', help: 'status as JSON' },
-  help: { kind: 'bool', short: 'h' },
+  help: { kind: 'bool', short: 'h', help: 'show this help' },
 };
 
 function count(v: unknown, flag: string, dflt: number): number {
@@ -37,8 +38,8 @@ export async function labMain(
       io.stdout.write(helpText(USAGE, SPECS));
       return 0;
     }
-    if (!action || extra.length || !['up', 'status', 'down'].includes(action))
-      throw new RackError(diag('E_USAGE', action ? `lab: unknown action '${[action, ...extra].join(' ')}'` : 'lab: which action?', undefined, USAGE));
+    if (!action || extra.length || !ACTIONS.includes(action))
+      throw usageError('lab', action ? `unknown action '${[action, ...extra].join(' ')}'` : 'which action?', (action && !extra.length ? didYouMean(action, ACTIONS) : undefined) ?? USAGE);
     const imagesDir = typeof opts.images === 'string' ? opts.images : 'images';
     const log = (line: string) => io.stderr.write(line + '\n');
     if (action === 'up') {

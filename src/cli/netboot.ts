@@ -5,6 +5,7 @@ import { RackError, diag, formatDiagnostic } from '../errors.js';
 import { profilesFromHosts } from '../netboot/profiles.js';
 import { startNetboot, type NetbootService } from '../netboot/service.js';
 import type { NetbootEvent } from '../netboot/events.js';
+import { helpText, parseArgs, usageError, type OptionSpecs, type Parsed } from './args.js';
 
 export interface NetbootDeps {
   loadHosts(inventoryPaths: string[]): Promise<Array<{ name: string; vars: Record<string, unknown> }>>;
@@ -28,42 +29,42 @@ interface Args {
 
 const USAGE = 'usage: rack netboot [-i INV]... [--interface IF] [--mode proxy|authoritative] [--http-port N] [--tftp-root DIR] [--images DIR] [--range FIRST-LAST] [--discover] [--json]';
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { inventories: [], mode: 'proxy', httpPort: 8080, imagesDir: 'images', discover: false, json: false };
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new RackError(diag('E_USAGE', `${flag} needs a value`, undefined, USAGE));
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    switch (f) {
-      case '-i': case '--inventory': a.inventories.push(value(i++, f)); break;
-      case '--interface': a.iface = value(i++, f); break;
-      case '--mode': {
-        const m = value(i++, f);
-        if (m !== 'proxy' && m !== 'authoritative') throw new RackError(diag('E_USAGE', `--mode must be proxy or authoritative, not '${m}'`));
-        a.mode = m;
-        break;
-      }
-      case '--http-port': {
-        const n = Number(value(i++, f));
-        if (!Number.isInteger(n) || n < 1 || n > 65535) throw new RackError(diag('E_USAGE', `--http-port: '${argv[i]}' is not a port`));
-        a.httpPort = n;
-        break;
-      }
-      case '--tftp-root': a.tftpRoot = value(i++, f); break;
-      case '--images': a.imagesDir = value(i++, f); break;
-      case '--range': {
-        const m = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.exec(value(i++, f));
-        if (!m) throw new RackError(diag('E_USAGE', '--range must look like 10.0.0.100-10.0.0.199'));
-        a.range = { first: m[1], last: m[2] };
-        break;
-      }
-      case '--discover': a.discover = true; break;
-      case '--json': a.json = true; break;
-      default: throw new RackError(diag('E_USAGE', `unknown option '${f}'`, undefined, USAGE));
-    }
+const SPECS: OptionSpecs = {
+  inventory: { kind: 'list', short: 'i', help: 'inventory file or folder (repeatable; default inventory)' },
+  interface: { kind: 'string', help: 'network interface to serve on (default: the only non-loopback one)' },
+  mode: { kind: 'string', help: 'proxy (beside an existing DHCP server, default) or authoritative' },
+  'http-port': { kind: 'string', help: 'HTTP port (default 8080)' },
+  'tftp-root': { kind: 'string', help: 'folder served over TFTP' },
+  images: { kind: 'string', help: 'images folder (default images)' },
+  range: { kind: 'string', help: 'authoritative mode: addresses to lease, FIRST-LAST' },
+  discover: { kind: 'bool', help: 'report machines not in the inventory' },
+  json: { kind: 'bool', help: 'one JSON event per line on stdout' },
+  help: { kind: 'bool', short: 'h', help: 'show this help' },
+};
+
+function toArgs(positional: string[], opts: Parsed['opts']): Args {
+  if (positional.length) throw usageError('netboot', `unexpected argument '${positional[0]}'`, USAGE);
+  const a: Args = { inventories: (opts.inventory as string[] | undefined) ?? [], mode: 'proxy', httpPort: 8080, imagesDir: 'images', discover: !!opts.discover, json: !!opts.json };
+  const str = (name: string) => opts[name] as string | undefined;
+  a.iface = str('interface');
+  a.tftpRoot = str('tftp-root');
+  a.imagesDir = str('images') ?? a.imagesDir;
+  const mode = str('mode');
+  if (mode !== undefined) {
+    if (mode !== 'proxy' && mode !== 'authoritative') throw usageError('netboot', `--mode must be proxy or authoritative, not '${mode}'`);
+    a.mode = mode;
+  }
+  const port = str('http-port');
+  if (port !== undefined) {
+    const n = Number(port);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw usageError('netboot', `--http-port: '${port}' is not a port`);
+    a.httpPort = n;
+  }
+  const range = str('range');
+  if (range !== undefined) {
+    const m = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.exec(range);
+    if (!m) throw usageError('netboot', '--range must look like 10.0.0.100-10.0.0.199');
+    a.range = { first: m[1], last: m[2] };
   }
   if (a.inventories.length === 0) a.inventories.push('inventory');
   return a;
@@ -100,7 +101,12 @@ export function describeEvent(e: NetbootEvent): string | undefined {
 export async function netbootMain(argv: string[], deps: NetbootDeps): Promise<number> {
   let service: NetbootService | undefined;
   try {
-    const args = parseArgs(argv);
+    const { positional, opts } = parseArgs(argv, SPECS, 'netboot');
+    if (opts.help) {
+      deps.stdout.write(helpText(USAGE, SPECS));
+      return 0;
+    }
+    const args = toArgs(positional, opts);
     const hosts = await deps.loadHosts(args.inventories);
     const imagesDir = path.resolve(args.imagesDir);
     const profiles = profilesFromHosts(hosts, imagesDir);

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { RackError, formatDiagnostic } from '../errors.js';
+import { RackError, didYouMean, formatDiagnostic } from '../errors.js';
 import {
   decryptFile,
   editVaultFile,
@@ -11,6 +10,7 @@ import {
   readVaultFile,
   vaultStringYaml,
 } from '../vault/index.js';
+import { helpText, parseArgs, usageError, type OptionSpecs } from './args.js';
 
 export interface VaultIo {
   stdin: NodeJS.ReadableStream;
@@ -26,12 +26,15 @@ const USAGE = `usage: rack vault <command> [options]
   edit FILE                  decrypt into $EDITOR, re-encrypt on save (creates FILE if missing)
   encrypt-string [VALUE]     print '!vault |' YAML for a value (from stdin when VALUE is absent;
                              one trailing newline of stdin is dropped)
-options:
-  --vault-password-file F    password from F (or F's output when F is executable)
-  --name N                   encrypt-string: print 'N: !vault |'
-  --output F                 encrypt/decrypt: write here instead of in place
-password: --vault-password-file, else $RACK_VAULT_PASSWORD, else a prompt on the terminal
-`;
+password: --vault-password-file, else $RACK_VAULT_PASSWORD, else a prompt on the terminal`;
+
+const SPECS: OptionSpecs = {
+  'vault-password-file': { kind: 'string', help: "password from this file (or its output when it is executable)" },
+  name: { kind: 'string', help: "encrypt-string: print 'NAME: !vault |'" },
+  output: { kind: 'string', help: "encrypt/decrypt: write here instead of in place ('-': stdout)" },
+  help: { kind: 'bool', short: 'h', help: 'show this help' },
+};
+const COMMANDS = ['encrypt', 'decrypt', 'view', 'edit', 'encrypt-string'];
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -50,49 +53,37 @@ function confirmingPrompt(io: VaultIo): () => Promise<string> {
 }
 
 async function run(argv: string[], io: VaultIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'vault-password-file': { type: 'string' },
-      name: { type: 'string' },
-      output: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    (values.help ? io.stdout : io.stderr).write(USAGE);
-    return values.help ? 0 : 2;
+  const { positional, opts } = parseArgs(argv, SPECS, 'vault');
+  if (opts.help) {
+    io.stdout.write(helpText(USAGE, SPECS));
+    return 0;
   }
+  const [command, ...rest] = positional;
+  if (!command) throw usageError('vault', `which command? (${COMMANDS.join(', ')})`);
+  if (!COMMANDS.includes(command)) throw usageError('vault', `unknown command '${command}'`, didYouMean(command, COMMANDS));
+  const values = opts as { 'vault-password-file'?: string; name?: string; output?: string };
   const newSecret = command === 'encrypt' || command === 'encrypt-string' || (command === 'edit' && !existsSync(rest[0] ?? ''));
   const password = passwordSource({
     passwordFile: values['vault-password-file'],
     env: io.env,
     prompt: newSecret ? confirmingPrompt(io) : () => promptPassword(io.stdin, io.stderr),
   });
-  const needFiles = (n?: number): boolean => {
-    if (rest.length === 0 || (n !== undefined && rest.length !== n)) {
-      io.stderr.write(`rack vault ${command}: expected ${n === 1 ? 'one FILE' : 'FILE...'}\n${USAGE}`);
-      return false;
-    }
-    if (values.output && rest.length > 1) {
-      io.stderr.write('rack vault: --output takes a single FILE\n');
-      return false;
-    }
-    return true;
+  const needFiles = (n?: number): void => {
+    if (rest.length === 0 || (n !== undefined && rest.length !== n))
+      throw usageError('vault', `${command} expects ${n === 1 ? 'one FILE' : 'FILE...'}`);
+    if (values.output && rest.length > 1) throw usageError('vault', '--output takes a single FILE');
   };
 
   switch (command) {
     case 'encrypt': {
-      if (!needFiles()) return 1;
+      needFiles();
       const pw = await password();
       for (const f of rest) encryptFile(f, pw, values.output ?? f);
       io.stderr.write('Encryption successful\n');
       return 0;
     }
     case 'decrypt': {
-      if (!needFiles()) return 1;
+      needFiles();
       const pw = await password();
       if (values.output === '-') for (const f of rest) io.stdout.write(readVaultFile(f, pw));
       else for (const f of rest) decryptFile(f, pw, values.output ?? f);
@@ -100,28 +91,24 @@ async function run(argv: string[], io: VaultIo): Promise<number> {
       return 0;
     }
     case 'view': {
-      if (!needFiles(1)) return 1;
+      needFiles(1);
       io.stdout.write(readVaultFile(rest[0], await password()));
       return 0;
     }
     case 'edit': {
-      if (!needFiles(1)) return 1;
+      needFiles(1);
       const result = await editVaultFile(rest[0], await password(), io.env);
       io.stderr.write(result.created ? `created ${rest[0]}\n` : result.changed ? `updated ${rest[0]}\n` : 'no changes\n');
       return 0;
     }
     case 'encrypt-string': {
-      if (rest.length > 1) {
-        io.stderr.write('rack vault encrypt-string: expected at most one VALUE (quote it)\n');
-        return 1;
-      }
+      if (rest.length > 1) throw usageError('vault', 'encrypt-string expects at most one VALUE (quote it)');
       const value = rest.length === 1 ? rest[0] : (await readAll(io.stdin)).replace(/\r?\n$/, '');
       io.stdout.write(vaultStringYaml(encryptText(value, await password()), values.name));
       return 0;
     }
     default:
-      io.stderr.write(`rack vault: unknown command '${command}'\n${USAGE}`);
-      return 1;
+      throw usageError('vault', `unknown command '${command}'`);
   }
 }
 
@@ -132,10 +119,6 @@ export async function vaultMain(argv: string[], io: VaultIo): Promise<number> {
   } catch (e) {
     if (e instanceof RackError) {
       for (const d of e.diagnostics) io.stderr.write(formatDiagnostic(d) + '\n');
-      return 1;
-    }
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`rack vault: ${(e as Error).message}\n${USAGE}`);
       return 1;
     }
     throw e;

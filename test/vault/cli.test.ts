@@ -155,11 +155,12 @@ describe('rack vault CLI', () => {
     expect(decryptText(cipher, PW)).toBe('a: 1\nb: 2\n');
   });
 
-  it('rejects unknown commands and options with usage (exit 2)', async () => {
+  it('rejects unknown commands and options as usage errors (exit 1)', async () => {
     let io = captureIo(env);
     expect(await vaultMain(['frobnicate'], io)).toBe(1);
-    expect(io.err()).toContain('usage: rack vault');
+    expect(io.err()).toContain("error E_USAGE: vault: unknown command 'frobnicate'");
     io = captureIo(env);
     expect(await vaultMain(['view', '--bogus', 'x'], io)).toBe(1);
+    expect(io.err()).toContain('error E_USAGE: vault: unknown option --bogus');
   });
 });
