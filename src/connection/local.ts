@@ -2,7 +2,7 @@ import type { Secret } from '../commands/secret.js';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { ShellConnection } from './shell-connection.js';
-import { ShellSession, type ShellTransport } from './shell-session.js';
+import { closeSignal, ShellSession, type ShellTransport } from './shell-session.js';
 import type { Connection } from './types.js';
 
 function runLocalSide(script: string): Promise<void> {
@@ -17,13 +17,7 @@ function runLocalSide(script: string): Promise<void> {
 /** A persistent local `sh`, same framing as over SSH. */
 export function localTransport(): ShellTransport {
   const child = spawn('sh', [], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const closers: Array<(why: string) => void> = [];
-  let closedWhy: string | undefined;
-  const closed = (why: string): void => {
-    if (closedWhy !== undefined) return;
-    closedWhy = why;
-    for (const cb of closers) cb(why);
-  };
+  const { closed, onClose } = closeSignal();
   child.on('error', (e) => closed(`cannot start sh: ${e.message}`));
   // 'close', not 'exit': output still in the pipes is read first.
   child.on('close', (code, sig) => closed(`local shell exited (${sig ?? `rc ${code}`})`));
@@ -31,7 +25,7 @@ export function localTransport(): ShellTransport {
     stdin: child.stdin,
     stdout: child.stdout,
     stderr: child.stderr,
-    onClose: (cb) => (closedWhy !== undefined ? cb(closedWhy) : closers.push(cb)),
+    onClose,
     runSide: runLocalSide,
     close: () => {
       child.stdin.end();

@@ -18,6 +18,20 @@ export interface ShellTransport {
   close(): void;
 }
 
+/** The first reason a transport closed, told to every listener, early or late. */
+export function closeSignal(): { closed: (why: string) => void; onClose: (cb: (why: string) => void) => void } {
+  const listeners: Array<(why: string) => void> = [];
+  let closedWhy: string | undefined;
+  return {
+    closed(why) {
+      if (closedWhy !== undefined) return;
+      closedWhy = why;
+      for (const cb of listeners) cb(why);
+    },
+    onClose: (cb) => (closedWhy !== undefined ? cb(closedWhy) : void listeners.push(cb)),
+  };
+}
+
 /** If a killed command's frame never completes, the session is given up after this long. */
 const KILL_GRACE_MS = 15_000;
 const START_TIMEOUT_MS = 30_000;

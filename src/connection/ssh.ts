@@ -10,7 +10,7 @@ import { parseSshArgs } from './ssh-args.js';
 import { expandHome, resolveSshConfig } from './ssh-config.js';
 import type { SshChannel, SshClient } from './ssh-types.js';
 import { ShellConnection } from './shell-connection.js';
-import { ShellSession, type ShellTransport } from './shell-session.js';
+import { closeSignal, ShellSession, type ShellTransport } from './shell-session.js';
 import { type Connection, type ConnectOptions, UnreachableError } from './types.js';
 
 const ALL_HOST_KEY_ALGOS = [
@@ -137,13 +137,7 @@ async function sshTransport(client: SshClient, name: string): Promise<ShellTrans
   } catch (e) {
     throw new UnreachableError(name, `cannot open a shell channel: ${(e as Error).message}`);
   }
-  const closers: Array<(why: string) => void> = [];
-  let closedWhy: string | undefined;
-  const closed = (why: string): void => {
-    if (closedWhy !== undefined) return;
-    closedWhy = why;
-    for (const cb of closers) cb(why);
-  };
+  const { closed, onClose } = closeSignal();
   channel.on('close', () => closed('remote shell exited'));
   channel.on('error', () => {});
   client.on('close', () => closed('SSH connection closed'));
@@ -151,7 +145,7 @@ async function sshTransport(client: SshClient, name: string): Promise<ShellTrans
     stdin: channel,
     stdout: channel,
     stderr: channel.stderr,
-    onClose: (cb) => (closedWhy !== undefined ? cb(closedWhy) : closers.push(cb)),
+    onClose,
     runSide: async (script) => {
       const side = await openExec(client, 'sh');
       await new Promise<void>((resolve) => {

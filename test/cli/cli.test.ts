@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { localInventory, project } from '../executor/helpers.js';
+import { localInventory, projectsPerTest } from '../executor/helpers.js';
 
 async function rack(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const stdout = new PassThrough();
@@ -15,16 +15,7 @@ async function rack(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out, err };
 }
 
-let cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function make(files: Record<string, string>) {
-  const p = project(files);
-  cleanups.push(p.cleanup);
-  return p;
-}
+const make = projectsPerTest();
 
 const PLAY = `
 - name: demo

@@ -1,6 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import { run, type RunRequest } from '../../src/api.js';
 import type { RunEvent } from '../../src/executor/events.js';
 
@@ -30,3 +31,21 @@ export async function runCollect(req: Omit<RunRequest, 'emit'>): Promise<{ exitC
 
 export const statusOf = (tasks: TaskEvent[], host: string, name: string): string | undefined =>
   tasks.find((t) => t.host === host && t.task === name)?.status;
+
+/** Projects made in a test file, removed after each test. */
+export function projectsPerTest(): (files: Record<string, string>) => ReturnType<typeof project> {
+  let cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const c of cleanups) c();
+    cleanups = [];
+  });
+  return (files) => {
+    const p = project(files);
+    cleanups.push(p.cleanup);
+    return p;
+  };
+}
+
+/** Run a project's play.yml against its hosts.ini, keeping resume state inside the project. */
+export const runProject = (p: ReturnType<typeof project>, more: Partial<Omit<RunRequest, 'emit'>> = {}) =>
+  runCollect({ playbook: p.path('play.yml'), inventories: [p.path('hosts.ini')], stateFile: p.path('.rack/resume.json'), ...more });

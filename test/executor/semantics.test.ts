@@ -1,19 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { localInventory, project, runCollect, statusOf } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { localInventory, projectsPerTest, runProject, statusOf } from './helpers.js';
 
-let cleanups: Array<() => void> = [];
-afterEach(() => {
-  for (const c of cleanups) c();
-  cleanups = [];
-});
-function make(files: Record<string, string>) {
-  const p = project(files);
-  cleanups.push(p.cleanup);
-  return p;
-}
-const go = (p: ReturnType<typeof make>, more: Record<string, unknown> = {}) =>
-  runCollect({ playbook: p.path('play.yml'), inventories: [p.path('hosts.ini')], stateFile: p.path('.rack/resume.json'), ...more });
+const make = projectsPerTest();
+const go = runProject;
 
 describe('executor semantics on local hosts', () => {
   it('runs handlers once, at the end, in definition order, and listen topics', async () => {
