@@ -80,6 +80,9 @@ describe.skipIf(missing !== '')(`QEMU PXE-boots from rack ${missing}`, () => {
     ip('link', 'set', 'brport0', 'up');
     ip('link', 'set', 'brport1', 'up');
     ip('link', 'set', 'br0', 'up');
+    // The LAN's default route, as on a one-NIC server: it also carries 255.255.255.255, the only
+    // broadcast UEFI PXE accepts before it has an address.
+    ip('route', 'add', 'default', 'dev', 'br0');
     for (const deadline = Date.now() + 30_000; !/state UP/.test(ip('-o', 'link', 'show', 'br0'));) {
       if (Date.now() > deadline) throw new Error(`br0 in ${NS} never came up: ${ip('-o', 'link', 'show', 'br0')}`);
       await new Promise((r) => setTimeout(r, 100));

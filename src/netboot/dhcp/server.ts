@@ -30,6 +30,7 @@ export interface DhcpSockets {
 }
 
 const CLIENT_PORT = 68;
+const LIMITED_BROADCAST = '255.255.255.255';
 const SERVER_PORT = 67;
 
 export class DhcpServer {
@@ -59,9 +60,18 @@ export class DhcpServer {
     const reply = this.answer(req, type, onPxePort);
     if (!reply) return;
     const dest = onPxePort ? from : this.destination(req);
-    this.sockets[onPxePort ? 'pxe' : 'main']!.send(encodeDhcp(reply.packet), dest.port, dest.address, (err) => {
+    const sock = this.sockets[onPxePort ? 'pxe' : 'main']!;
+    const bytes = encodeDhcp(reply.packet);
+    const report = (err: Error | null) => {
       if (err) this.cfg.onEvent({ type: 'error', message: `dhcp send to ${dest.address}: ${err.message}` });
-    });
+    };
+    if (dest.address === this.cfg.broadcast && dest.address !== LIMITED_BROADCAST) {
+      // UEFI PXE (EDK2) takes only 255.255.255.255 from a server while it has no address; iPXE, the Pi
+      // and dhclient take either. Without a route for 255.255.255.255 (no default route) that send
+      // fails, so the subnet broadcast goes out as well: a duplicate reply is harmless to a client.
+      sock.send(bytes, dest.port, LIMITED_BROADCAST, () => {});
+    }
+    sock.send(bytes, dest.port, dest.address, report);
     this.cfg.onEvent({ ...reply.event, to: `${dest.address}:${dest.port}` });
   }
 
@@ -89,7 +99,7 @@ export class DhcpServer {
       p.options.set(OPT.MSG_TYPE, Buffer.from([type === MSG.DISCOVER ? MSG.OFFER : MSG.ACK]));
       p.options.set(OPT.SERVER_ID, ipBytes(this.cfg.serverIp));
       p.flags |= onPxePort ? 0 : 0x8000;
-      if (!this.addBootInfo(p, req, facts, rule, profile)) return undefined;
+      if (!this.addBootInfo(p, req, facts, rule, profile, true)) return undefined;
       return { packet: p, event: { type: 'dhcp' as const, message: type === MSG.DISCOVER ? ('proxy-offer' as const) : ('proxy-ack' as const), mac, name: profile.name, bootFile: p.file || undefined } };
     }
     return this.authoritative(req, type, facts, rule, profile);
@@ -105,14 +115,14 @@ export class DhcpServer {
     if (type === MSG.INFORM) {
       const p = this.baseReply(req, MSG.ACK);
       p.options.delete(OPT.LEASE_TIME);
-      if (rule) this.addBootInfo(p, req, facts, rule, profile);
+      if (rule) this.addBootInfo(p, req, facts, rule, profile, false);
       return { packet: p, event: { type: 'dhcp' as const, message: 'ack' as const, mac, name: profile.name } };
     }
     if (!address) return undefined;
     if (type === MSG.DISCOVER) {
       const p = this.baseReply(req, MSG.OFFER);
       p.yiaddr = address;
-      if (rule) this.addBootInfo(p, req, facts, rule, profile);
+      if (rule) this.addBootInfo(p, req, facts, rule, profile, false);
       return { packet: p, event: { type: 'dhcp' as const, message: 'offer' as const, mac, address, name: profile.name, bootFile: p.file || undefined } };
     }
     if (type !== MSG.REQUEST) return undefined;
@@ -129,7 +139,7 @@ export class DhcpServer {
     }
     const p = this.baseReply(req, MSG.ACK);
     p.yiaddr = address;
-    if (rule) this.addBootInfo(p, req, facts, rule, profile);
+    if (rule) this.addBootInfo(p, req, facts, rule, profile, false);
     return { packet: p, event: { type: 'dhcp' as const, message: 'ack' as const, mac, address, name: profile.name, bootFile: p.file || undefined } };
   }
 
@@ -150,13 +160,17 @@ export class DhcpServer {
   }
 
   /** Boot information per client kind; false when this node must not netboot (Pi set to boot locally). */
-  private addBootInfo(p: DhcpPacket, req: DhcpPacket, facts: ClientFacts, rule: ClientRule, profile: BootProfile): boolean {
+  private addBootInfo(p: DhcpPacket, req: DhcpPacket, facts: ClientFacts, rule: ClientRule, profile: BootProfile, proxy: boolean): boolean {
     if (profile.boot === 'local' && rule.kind === 'rpi') return false; // the Pi falls through to its next boot mode
     const reply = rule.reply;
     p.siaddr = this.cfg.serverIp;
     p.sname = this.cfg.serverIp;
     p.options.set(OPT.TFTP_SERVER, Buffer.from(this.cfg.serverIp, 'latin1'));
-    if (reply.vendorClassEcho) p.options.set(OPT.VENDOR_CLASS, Buffer.from(reply.vendorClassEcho, 'latin1'));
+    // An address offer that says "PXEClient" without a PXE menu (43) is a BINL offer: UEFI PXE then
+    // asks port 4011 for its boot file before booting. With a boot file already given, a plain offer
+    // (file + siaddr, as ISC dhcpd and dnsmasq's dhcp-boot send) boots every PXE client directly.
+    const echo = reply.vendorClassEcho === 'PXEClient' && !proxy && !reply.piMenu ? undefined : reply.vendorClassEcho;
+    if (echo) p.options.set(OPT.VENDOR_CLASS, Buffer.from(echo, 'latin1'));
     const uuid = req.options.get(OPT.CLIENT_UUID);
     if (uuid) p.options.set(OPT.CLIENT_UUID, uuid);
     if (reply.piMenu) p.options.set(OPT.VENDOR_SPECIFIC, piBootMenu());

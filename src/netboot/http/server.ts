@@ -28,13 +28,26 @@ export function parseRange(header: string | undefined, size: number): { start: n
   return { start, end };
 }
 
+/** Waits for 'drain' or 'close', removing both listeners so long transfers do not pile them up. */
+function writable(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
+}
+
 async function pump(res: http.ServerResponse, file: ServedFile, start: number, end: number): Promise<number> {
   let pos = start;
   while (pos <= end && !res.destroyed) {
     const chunk = await file.read(pos, Math.min(READ, end - pos + 1));
     if (chunk.length === 0) break;
     pos += chunk.length;
-    if (!res.write(chunk)) await new Promise<void>((r) => { res.once('drain', r); res.once('close', r); });
+    if (!res.write(chunk)) await writable(res);
   }
   return pos - start;
 }
