@@ -134,6 +134,40 @@ describe('TFTP server in-process', () => {
     h.server.close();
   });
 
+  // atftp aborts on a second OACK ("unexpected OACK"): a lost ACK 0 must be recovered by the
+  // client's own ACK 0 retransmission, not by an OACK resent from our timer.
+  it('a lost ACK 0 brings no second OACK; the repeated ACK 0 starts the data', async () => {
+    const h = harness();
+    const c = h.net.socket('10.77.9.6');
+    c.send(requestPacket(OP.RRQ, 'k.img', 'octet', { blksize: 1024 }), 69, '10.77.9.1');
+    const oack = await until(() => c.inbox[0]);
+    expect(decodeTftp(oack.msg).op).toBe(OP.OACK);
+    await new Promise((r) => setTimeout(r, 1500)); // our ACK 0 "was lost": a client retransmits after ~1 s
+    expect(c.inbox.length).toBe(1);
+    c.send(ackPacket(0), oack.from.port, oack.from.address);
+    const d1 = decodeTftp((await until(() => c.inbox[1])).msg);
+    expect(d1).toMatchObject({ op: OP.DATA, block: 1 });
+    expect(h.net.log.filter((l) => l.to.address === '10.77.9.6' && l.msg.readUInt16BE(0) === OP.OACK).length).toBe(1);
+    h.server.close();
+  });
+
+  it('a repeated RRQ (lost OACK) is answered by the running transfer with its OACK', async () => {
+    const h = harness();
+    const c = h.net.socket('10.77.9.7');
+    const rrq = requestPacket(OP.RRQ, 'k.img', 'octet', { blksize: 1024, tsize: 0 });
+    c.send(rrq, 69, '10.77.9.1');
+    const first = await until(() => c.inbox[0]);
+    await new Promise((r) => setTimeout(r, 300)); // past the window where an RRQ may have crossed our OACK
+    c.send(rrq, 69, '10.77.9.1');
+    const second = await until(() => c.inbox[1]);
+    expect(decodeTftp(second.msg)).toMatchObject({ op: OP.OACK });
+    expect(second.from.port).toBe(first.from.port); // same transfer, not a second one
+    expect(h.server.activeTransfers).toBe(1);
+    c.send(ackPacket(0), second.from.port, second.from.address);
+    expect(decodeTftp((await until(() => c.inbox[2])).msg)).toMatchObject({ op: OP.DATA, block: 1 });
+    h.server.close();
+  });
+
   it('completes with 5% loss each way', async () => {
     const h = harness();
     h.net.drop = () => Math.random() < 0.05;

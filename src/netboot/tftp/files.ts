@@ -7,6 +7,8 @@ export interface ServedFile {
   size: number;
   /** Bytes [pos, pos+len) (shorter at end of file). */
   read(pos: number, len: number): Promise<Buffer>;
+  /** The same bytes without waiting, when they are already in memory (the per-packet fast path). */
+  readNow?(pos: number, len: number): Buffer | undefined;
   close(): void;
 }
 
@@ -32,6 +34,7 @@ export function memoryFile(data: Buffer): ServedFile {
   return {
     size: data.length,
     read: async (pos, len) => data.subarray(pos, Math.min(data.length, pos + len)),
+    readNow: (pos, len) => data.subarray(pos, Math.min(data.length, pos + len)),
     close: () => {},
   };
 }
@@ -41,7 +44,9 @@ const CHUNK = 256 * 1024;
 /** Open handles and recently read chunks, shared by every transfer of the same file. */
 class ChunkCache {
   private readonly handles = new Map<string, { fh: Promise<FileHandle>; refs: number; mtime: number }>();
-  private readonly chunks = new Map<string, Promise<Buffer>>();
+  /** LRU over all files: key `${index}\0${real}`; the per-file maps below are the fast lookup. */
+  private readonly order = new Map<string, { real: string; index: number }>();
+  private readonly byFile = new Map<string, Map<number, { pending: Promise<Buffer>; data?: Buffer }>>();
   constructor(private readonly maxChunks: number) {}
 
   acquire(real: string, mtime: number): void {
@@ -62,29 +67,49 @@ class ChunkCache {
     this.dropChunks(real);
   }
 
+  /** A chunk already read, without touching the LRU order (hot chunks are re-read often enough). */
+  loaded(real: string, index: number): Buffer | undefined {
+    return this.byFile.get(real)?.get(index)?.data;
+  }
+
   chunk(real: string, index: number): Promise<Buffer> {
+    let chunks = this.byFile.get(real);
+    const hit = chunks?.get(index);
     const key = `${index}\0${real}`;
-    const hit = this.chunks.get(key);
     if (hit) {
-      this.chunks.delete(key); // refresh LRU position
-      this.chunks.set(key, hit);
-      return hit;
+      this.order.delete(key); // refresh LRU position
+      this.order.set(key, { real, index });
+      return hit.pending;
     }
     const h = this.handles.get(real);
     if (!h) return Promise.reject(new Error('file closed'));
-    const p = h.fh.then(async (fh) => {
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, index * CHUNK);
-      return buf.subarray(0, bytesRead);
-    });
-    p.catch(() => this.chunks.delete(key));
-    this.chunks.set(key, p);
-    while (this.chunks.size > this.maxChunks) this.chunks.delete(this.chunks.keys().next().value!);
-    return p;
+    if (!chunks) this.byFile.set(real, (chunks = new Map()));
+    const entry: { pending: Promise<Buffer>; data?: Buffer } = {
+      pending: h.fh.then(async (fh) => {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        const { bytesRead } = await fh.read(buf, 0, CHUNK, index * CHUNK);
+        return (entry.data = buf.subarray(0, bytesRead));
+      }),
+    };
+    entry.pending.catch(() => this.forget(real, index));
+    chunks.set(index, entry);
+    this.order.set(key, { real, index });
+    while (this.order.size > this.maxChunks) {
+      const [oldest, at] = this.order.entries().next().value!;
+      this.order.delete(oldest);
+      this.byFile.get(at.real)?.delete(at.index);
+    }
+    return entry.pending;
+  }
+
+  private forget(real: string, index: number): void {
+    this.order.delete(`${index}\0${real}`);
+    this.byFile.get(real)?.delete(index);
   }
 
   private dropChunks(real: string): void {
-    for (const k of this.chunks.keys()) if (k.endsWith(`\0${real}`)) this.chunks.delete(k);
+    for (const index of this.byFile.get(real)?.keys() ?? []) this.order.delete(`${index}\0${real}`);
+    this.byFile.delete(real);
   }
 }
 
@@ -123,6 +148,12 @@ export class DirectoryResolver implements FileResolver {
         if (first === last) return a.subarray(pos - first * CHUNK, end - first * CHUNK);
         const b = await cache.chunk(real, last);
         return Buffer.concat([a.subarray(pos - first * CHUNK), b.subarray(0, end - last * CHUNK)]);
+      },
+      readNow(pos, len) {
+        const end = Math.min(st.size, pos + len);
+        const first = Math.floor(pos / CHUNK);
+        if (end <= pos || Math.floor((end - 1) / CHUNK) !== first) return undefined;
+        return cache.loaded(real, first)?.subarray(pos - first * CHUNK, end - first * CHUNK);
       },
       close() {
         if (closed) return;

@@ -58,8 +58,10 @@ export class TftpServer {
       if (pkt.op === OP.ACK || pkt.op === OP.ERROR) this.active.get(peer)?.receive(msg, from);
       return;
     }
-    // A retransmitted RRQ (our first answer was lost) is served by the transfer already running.
-    if (this.active.has(peer) || this.starting.has(peer)) return;
+    // A retransmitted RRQ means our first answer (OACK or DATA 1) was lost: the running transfer resends it.
+    if (this.starting.has(peer)) return;
+    const running = this.active.get(peer);
+    if (running) return running.requestRepeated();
     this.starting.add(peer);
     try {
       await this.startTransfer(pkt, from, peer, reply);

@@ -1,6 +1,12 @@
 // One read transfer: windowed sending (RFC 7440; windowsize 1 is RFC 1350 lock-step),
 // adaptive retransmission, and no reply to duplicate ACKs (no sorcerer's apprentice).
-import { OP, ERR, decodeTftp, dataHeader, errorPacket, oackPacket } from './packet.js';
+//
+// The OACK is not resent on the short data timer. Clients recover the start of a transfer
+// themselves: a lost OACK makes them repeat the RRQ (answered by requestRepeated), a lost ACK 0
+// makes them repeat ACK 0. Some (atftp) abort on a second OACK, so an OACK resent by our timer
+// racing their own ACK 0 retransmission killed the transfer. Our timer only covers clients that
+// stay silent, after a wait longer than any client's own retransmission.
+import { OP, ERR, decodeTftp, errorPacket, oackPacket } from './packet.js';
 import type { ServedFile } from './files.js';
 import type { DatagramSocket, RemoteInfo } from '../dhcp/socket.js';
 import type { EventSink } from '../events.js';
@@ -48,6 +54,10 @@ export interface TransferInit {
 }
 
 const MIN_RTO = 30;
+/** Wait before resending an OACK nobody asked for: longer than clients' own ACK 0 retry (atftp: 5 s). */
+const OACK_FALLBACK_MS = 7000;
+/** A repeated RRQ this soon after our answer was sent before the client could see it. */
+const CROSSED_MS = 100;
 const PROGRESS_EVERY = 4 * 1024 * 1024;
 
 export class Transfer {
@@ -59,6 +69,7 @@ export class Transfer {
   private sentUpTo = 0;
   private awaitingOackAck: boolean;
   private timer: NodeJS.Timeout | undefined;
+  private armedMs = 0;
   private lastProgress = Date.now();
   private rto: number;
   private srtt = 0;
@@ -89,14 +100,23 @@ export class Transfer {
     this.end();
   }
 
-  private send(buf: Buffer | Buffer[]): void {
-    const msg = Array.isArray(buf) ? Buffer.concat(buf) : buf;
-    this.t.sock.send(msg, this.t.peer.port, this.t.peer.address);
+  private send(buf: Buffer): void {
+    this.t.sock.send(buf, this.t.peer.port, this.t.peer.address);
   }
 
   private sendOack(): void {
     this.send(oackPacket(this.t.terms.oack));
-    this.arm();
+    this.arm(Math.max(OACK_FALLBACK_MS, 2 * this.t.terms.timeoutMs));
+  }
+
+  /** The client repeated its RRQ: our first answer was lost (or it has not seen it yet). */
+  requestRepeated(): void {
+    // An RRQ arriving right after our answer most likely crossed it on the wire: answering again
+    // would hand the client a duplicate it may not accept.
+    if (this.finished || Date.now() - this.sentAt < CROSSED_MS) return;
+    this.resent = true; // the next round trip is ambiguous (Karn)
+    if (this.awaitingOackAck) this.sendOack();
+    else if (this.acked === 0) void this.sendWindow();
   }
 
   private async sendWindow(): Promise<void> {
@@ -104,35 +124,52 @@ export class Transfer {
     const from = this.acked + 1;
     const to = Math.min(this.acked + windowsize, this.totalBlocks);
     const startPos = (from - 1) * blksize;
-    let data: Buffer;
-    try {
-      data = await this.t.file.read(startPos, (to - from + 1) * blksize);
-    } catch (err) {
-      this.send(errorPacket(ERR.UNDEFINED, 'read error'));
-      return this.fail(`read: ${(err as Error).message}`);
+    const len = (to - from + 1) * blksize;
+    // Cached bytes are sent in this same tick: no promise per window on the hot path.
+    let data = this.t.file.readNow?.(startPos, len);
+    if (!data) {
+      try {
+        data = await this.t.file.read(startPos, len);
+      } catch (err) {
+        this.send(errorPacket(ERR.UNDEFINED, 'read error'));
+        return this.fail(`read: ${(err as Error).message}`);
+      }
+      if (this.finished || from !== this.acked + 1) return; // an ACK moved the window meanwhile
     }
-    if (this.finished || from !== this.acked + 1) return; // an ACK moved the window meanwhile
     for (let b = from; b <= to; b++) {
       const off = (b - from) * blksize;
-      this.send([dataHeader(b & 0xffff), data.subarray(off, Math.min(off + blksize, data.length))]);
+      const end = Math.min(off + blksize, data.length);
+      const pkt = Buffer.allocUnsafe(4 + end - off);
+      pkt[0] = 0;
+      pkt[1] = OP.DATA;
+      pkt[2] = (b >> 8) & 255;
+      pkt[3] = b & 255;
+      data.copy(pkt, 4, off, end);
+      this.send(pkt);
     }
     this.sentUpTo = to;
     this.arm();
   }
 
-  private arm(): void {
-    clearTimeout(this.timer);
+  private arm(ms = this.rto): void {
     this.sentAt = Date.now();
-    this.timer = setTimeout(() => this.onTimeout(), this.rto);
+    // Re-arming the same delay is the per-packet case: refresh() is far cheaper than a new timer.
+    if (this.timer && ms === this.armedMs) {
+      this.timer.refresh();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.armedMs = ms;
+    this.timer = setTimeout(() => this.onTimeout(), ms);
   }
 
   private onTimeout(): void {
     if (this.finished) return;
     if (Date.now() - this.lastProgress > this.t.giveUpMs) return this.fail('client stopped answering');
     this.resent = true;
+    if (this.awaitingOackAck) return this.sendOack();
     this.rto = Math.min(this.rto * 2, this.t.terms.timeoutMs);
-    if (this.awaitingOackAck) this.sendOack();
-    else void this.sendWindow();
+    void this.sendWindow();
   }
 
   /** A packet for this transfer that arrived on the server's main socket. */
@@ -146,6 +183,7 @@ export class Transfer {
       this.t.sock.send(errorPacket(ERR.UNKNOWN_TID, 'unknown transfer ID'), from.port, from.address);
       return;
     }
+    if (msg.length >= 4 && msg[0] === 0 && msg[1] === OP.ACK) return this.onAck((msg[2] << 8) | msg[3]); // the common case, undecoded
     let pkt;
     try {
       pkt = decodeTftp(msg);
