@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../source/atomic.js';
 import { isSecret } from '../commands/secret.js';
 import type { Scope } from '../expr/scope.js';
 import { evalCondition, evalExpr, parseExpr } from '../expr/index.js';
@@ -178,11 +179,6 @@ async function fetchFile(t: TaskRun, args: Record<string, unknown>, scope: Scope
   }
   const before = await readFile(full).catch(() => undefined);
   if (before && before.equals(data)) return ok({ dest: full, remote_path: src });
-  if (!run.opts.check) {
-    await mkdir(dirname(full), { recursive: true });
-    const tmp = `${full}.rack-tmp-${process.pid}`;
-    await writeFile(tmp, data, { mode: 0o600 });
-    await rename(tmp, full);
-  }
+  if (!run.opts.check) writeFileAtomic(full, data, 0o600, { mkdir: true });
   return { changed: true, failed: false, dest: full, remote_path: src };
 }

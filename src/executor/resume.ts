@@ -1,5 +1,5 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../source/atomic.js';
 
 /** What `rack run --resume` needs: which hosts stopped where, and their pending handlers. */
 export interface ResumeState {
@@ -21,8 +21,5 @@ export async function writeResume(file: string, state: ResumeState | undefined):
     await rm(file, { force: true });
     return;
   }
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(state, null, 2));
-  await rename(tmp, file);
+  writeFileAtomic(file, JSON.stringify(state, null, 2), 0o600, { mkdir: true });
 }

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic as writeLocalAtomic } from '../source/atomic.js';
+import { readFileSync, statSync } from 'node:fs';
 import { fail } from '../errors.js';
 import { decryptText, encryptText, isVaultText } from './crypto.js';
 
@@ -26,18 +25,9 @@ function modeOf(path: string): number | undefined {
  * old or the new content, never half of each. Keeps an existing file's mode; new files are 0600.
  */
 export function writeFileAtomic(path: string, content: string, mode = modeOf(path) ?? 0o600): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', mode);
-    writeSync(fd, content);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
+    writeLocalAtomic(path, content, mode);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
     fail('E_VAULT_FILE', `cannot write ${path}: ${code ?? e}`);
   }
