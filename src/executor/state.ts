@@ -1,11 +1,9 @@
-import type { Connection } from '../connection/types.js';
 import type { Facts } from '../facts/types.js';
 import { emptyCounts, type HostCounts } from './events.js';
 import { Mutex } from './barrier.js';
 
 /** One host's side of a run: its connection, facts, registered vars and counts. */
 export class HostState {
-  conn?: Promise<Connection>;
   facts?: Facts;
   /** register / set_fact: beat everything but extra vars. */
   readonly hostVars: Record<string, unknown> = {};
