@@ -25,7 +25,10 @@ export const isSecret = (v: unknown): v is Secret => v instanceof Secret;
 /** Every secret string registered in this process, so any text can be masked before it leaves. */
 const known = new Set<string>();
 export function registerSecret(value: string): void {
-  if (value.length >= 3) known.add(value);
+  if (value.length < 3) return;
+  // The forms templates commonly turn a secret into (to_json, upper/lower, b64encode) are masked too.
+  for (const form of [value, JSON.stringify(value).slice(1, -1), value.toUpperCase(), value.toLowerCase(), Buffer.from(value).toString('base64')])
+    known.add(form);
 }
 export function maskSecrets(text: string): string {
   let out = text;

@@ -8,7 +8,7 @@ import { getModule } from '../modules/index.js';
 import { normalizeArgs } from '../modules/args.js';
 import type { ModuleContext } from '../modules/types.js';
 import type { Condition, ModuleTask, TaskCommon } from '../playbook/types.js';
-import { holdsSecret, renderTemplateTextTracked, renderValue } from '../template/index.js';
+import { renderTemplateText, renderValue } from '../template/index.js';
 import type { Scope } from '../expr/scope.js';
 import { applyCommands } from './apply.js';
 import { connectionSettings } from '../inventory/connection.js';
@@ -83,8 +83,6 @@ export interface Target {
 export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResult> {
   const { run, task, frame } = t;
   const rawArgs = withoutOmitted(renderValue(task.args, scope, task.argsRef)) as Record<string, unknown>;
-  // A file holding a secret is never shown as a diff: masking cannot follow a transformed secret.
-  let usedSecret = holdsSecret(rawArgs);
   if (isControlModule(task.module)) return runControl(t, rawArgs, scope);
   const mod = getModule(task.module);
   if (!mod) throw new RackError({ code: 'E_UNKNOWN_MODULE', message: `unknown module '${task.module}'`, ref: task.ref });
@@ -102,9 +100,7 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
     readLocal: async (p) => (await findLocal(p, searchPaths(task, frame, 'files'))).data,
     renderTemplate: async (p) => {
       const found = await findLocal(p, searchPaths(task, frame, 'templates'));
-      const out = renderTemplateTextTracked(found.data.toString('utf8'), scope, { file: found.path, line: 1, col: 1 });
-      if (out.secret) usedSecret = true;
-      return out.text;
+      return renderTemplateText(found.data.toString('utf8'), scope, { file: found.path, line: 1, col: 1 });
     },
   };
   const work = async (): Promise<TaskResult> => {
@@ -117,7 +113,7 @@ export async function runModuleOnce(t: TaskRun, scope: Scope): Promise<TaskResul
       ctx,
     );
     const result: TaskResult = { changed: false, failed: false, ...(plan.result ?? {}) };
-    if (plan.diff?.length) result.diff = usedSecret ? plan.diff.map((d) => ({ path: d.path, before: '', after: '(content hidden: it holds a secret)\n' })) : plan.diff;
+    if (plan.diff?.length) result.diff = plan.diff;
     if (plan.failed) return { ...result, failed: true, msg: plan.failed };
     if (mod.runsUserCode && checkMode) return { ...result, skipped: true, msg: 'skipped: check mode does not run commands (set check_mode: false to run it)' };
     const willChange = plan.changed ?? plan.commands.length > 0;

@@ -63,3 +63,14 @@ describe('renderers', () => {
     expect(d).toBe('--- before: /etc/x\n+++ after: /etc/x\n@@ -1,4 +1,5 @@\n a\n-b\n+B\n c\n d\n+e\n');
   });
 });
+
+describe('secret masking', () => {
+  it('masks a secret also in the forms templates turn it into', async () => {
+    const { maskSecrets } = await import('../../src/commands/secret.js');
+    registerSecret('sw0rd"with\\quote');
+    expect(maskSecrets('a sw0rd"with\\quote b')).toBe('a ******** b');
+    expect(maskSecrets('{"pw":"sw0rd\\"with\\\\quote"}')).toBe('{"pw":"********"}');
+    expect(maskSecrets('SW0RD"WITH\\QUOTE')).toBe('********');
+    expect(maskSecrets(Buffer.from('sw0rd"with\\quote').toString('base64'))).toBe('********');
+  });
+});
