@@ -100,7 +100,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opts
         // The play could not start (its hosts or vars_files did not render): its hosts fail.
         const msg = e instanceof RackError ? e.diagnostics.map((d) => d.message).join('; ') : (e as Error).message;
         opts.emit({ event: 'warning', message: `play '${play.name}' could not run: ${msg}`, ref: play.ref });
-        for (const h of selected.length ? selected : []) {
+        for (const h of selected) {
           const s = stateOf(h);
           s.failed = true;
           s.counts.failed++;

@@ -1,18 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { localInventory, projectsPerTest } from '../executor/helpers.js';
 
 async function rack(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr, env: { CI: '1', NO_COLOR: '1', ...env } });
-  return { code, out, err };
+  const r = await runCli(argv, env);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const make = projectsPerTest();

@@ -1,18 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { parseArgs, type OptionSpecs } from '../../src/cli/args.js';
 import { RackError } from '../../src/errors.js';
 
 async function rack(argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdin: new PassThrough(), stdout, stderr, env: { CI: '1', NO_COLOR: '1' } });
-  return { code, out, err };
+  const r = await runCli(argv);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 // [command, a misspelt option and the option it should suggest, an option that takes a value]

@@ -1,11 +1,10 @@
+import { runCli } from '../helpers/cli.js';
 // Shared pieces of the engine tests: a (fresh) lab, runs that collect events, CLI runs,
 // and a fingerprint of every node's writable layer.
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { run, type RunRequest } from '../../src/api.js';
-import { main } from '../../src/cli/main.js';
 import type { RunEvent } from '../../src/executor/events.js';
 import { labDown, labPaths } from '../../src/lab/index.js';
 import { nodePaths } from '../../src/lab/paths.js';
@@ -32,19 +31,8 @@ export async function runCollect(req: Omit<RunRequest, 'emit'>): Promise<Collect
 
 export const statusOf = (tasks: TaskEvent[], host: string, name: string) => tasks.filter((t) => t.host === host && t.task === name).map((t) => t.status);
 
-/** `rack ...` through main() with the plain renderer (CI=1): exit code and both streams. */
-export async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (add: (s: string) => void) => ({ write: (s: string | Buffer) => (add(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  const code = await main(argv, {
-    stdin: new PassThrough(),
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
-  });
-  return { code, stdout, stderr };
-}
+/** `rack ...` on the lab: the test's environment plus `env`. */
+export const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCli(argv, { ...process.env, ...env });
 
 /** Run sh text in a node; throw unless it exits 0. */
 export async function nodeOut(name: string, cmd: string): Promise<string> {

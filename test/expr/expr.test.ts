@@ -1,6 +1,6 @@
+import { diagOf } from '../helpers/diag.js';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/commands/secret.js';
-import { RackError, type Diagnostic } from '../../src/errors.js';
 import { checkExpr, evalCondition, evalExpr, parseExpr, recordScope } from '../../src/expr/index.js';
 import { trackSecrets } from '../../src/template/secrets.js';
 
@@ -165,15 +165,6 @@ describe('conditions', () => {
 });
 
 const REF = { file: 'play.yml', line: 7, col: 11 };
-function diagOf(fn: () => unknown): Diagnostic {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RackError) return e.diagnostics[0];
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 // [text, code, line, col, message fragment, hint fragment]
 const SYNTAX: Array<[string, string, number, number, string, string?]> = [

@@ -1,6 +1,6 @@
+import { diagOf } from '../helpers/diag.js';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/commands/secret.js';
-import { RackError, type Diagnostic } from '../../src/errors.js';
 import { evalCondition, recordScope } from '../../src/expr/index.js';
 import type { Scope } from '../../src/expr/scope.js';
 import { compileTemplate } from '../../src/template/compile.js';
@@ -17,15 +17,6 @@ import {
 
 const FILE = { file: 'templates/frr.conf.hbs', line: 1, col: 1 };
 
-function diagOf(fn: () => unknown): Diagnostic {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof RackError) return e.diagnostics[0];
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 const base = () =>
   lazyScope([
