@@ -20,6 +20,7 @@ interface Args {
   iface?: string;
   mode: 'proxy' | 'authoritative';
   httpPort: number;
+  tftpThreads?: number;
   tftpRoot?: string;
   imagesDir: string;
   discover: boolean;
@@ -27,7 +28,7 @@ interface Args {
   range?: { first: string; last: string };
 }
 
-const USAGE = 'usage: rack netboot [-i INV]... [--interface IF] [--mode proxy|authoritative] [--http-port N] [--tftp-root DIR] [--images DIR] [--range FIRST-LAST] [--discover] [--json]';
+const USAGE = 'usage: rack netboot [-i INV]... [--interface IF] [--mode proxy|authoritative] [--http-port N] [--tftp-root DIR] [--images DIR] [--range FIRST-LAST] [--tftp-threads N] [--discover] [--json]';
 
 const SPECS: OptionSpecs = {
   inventory: { kind: 'list', short: 'i', help: 'inventory file or folder (repeatable; default inventory)' },
@@ -37,6 +38,7 @@ const SPECS: OptionSpecs = {
   'tftp-root': { kind: 'string', help: 'folder served over TFTP' },
   images: { kind: 'string', help: 'images folder (default images)' },
   range: { kind: 'string', help: 'authoritative mode: addresses to lease, FIRST-LAST' },
+  'tftp-threads': { kind: 'string', help: 'threads sending TFTP data (default: one per core, at most 4; 0 sends from the main thread)' },
   discover: { kind: 'bool', help: 'report machines not in the inventory' },
   json: { kind: 'bool', help: 'one JSON event per line on stdout' },
   help: { kind: 'bool', short: 'h', help: 'show this help' },
@@ -59,6 +61,12 @@ function toArgs(positional: string[], opts: Parsed['opts']): Args {
     const n = Number(port);
     if (!Number.isInteger(n) || n < 1 || n > 65535) throw usageError('netboot', `--http-port: '${port}' is not a port`);
     a.httpPort = n;
+  }
+  const threads = str('tftp-threads');
+  if (threads !== undefined) {
+    const n = Number(threads);
+    if (!Number.isInteger(n) || n < 0 || n > 64) throw usageError('netboot', `--tftp-threads: '${threads}' is not a number from 0 to 64`);
+    a.tftpThreads = n;
   }
   const range = str('range');
   if (range !== undefined) {
@@ -113,7 +121,7 @@ export async function netbootMain(argv: string[], deps: NetbootDeps): Promise<nu
     const nic = pickInterface(args.iface);
     service = await startNetboot({
       profiles, imagesDir, tftpRoot: args.tftpRoot, serverIp: nic.address, subnetMask: nic.netmask,
-      mode: args.mode, discover: args.discover, range: args.range, ports: { http: args.httpPort },
+      mode: args.mode, discover: args.discover, range: args.range, ports: { http: args.httpPort }, tftpThreads: args.tftpThreads,
       onEvent: (e: NetbootEvent) => {
         if (args.json) deps.stdout.write(JSON.stringify(e) + '\n');
         const line = describeEvent(e);

@@ -1,11 +1,14 @@
 // DHCP + TFTP + HTTP started together; the first fatal error stops everything.
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { RackError, diag } from '../errors.js';
 import { DhcpServer } from './dhcp/server.js';
-import { bindUdp, type DatagramSocket } from './dhcp/socket.js';
+import { bindUdp, type DatagramSocket, type RemoteInfo } from './dhcp/socket.js';
 import { TftpServer, defaultRollover } from './tftp/server.js';
 import { DirectoryResolver, chainResolvers } from './tftp/files.js';
+import { TransferPool } from './tftp/pool.js';
+import { bindTransferSocket } from './tftp/transfer.js';
 import { startHttp, type HttpBootServer } from './http/server.js';
 import { BootTrees } from './trees.js';
 import type { ProfileSource } from './profiles.js';
@@ -30,8 +33,10 @@ export interface NetbootOptions {
   ports?: { dhcp?: number; proxy?: number; tftp?: number; http?: number };
   /** Largest TFTP blksize: 1468 for Ethernet; more only on loopback. */
   maxBlksize?: number;
+  /** Threads sending TFTP data: default one per core, at most 4; 0 keeps transfers on the main thread. */
+  tftpThreads?: number;
   /** Pre-made sockets (tests drive the servers in-process). */
-  sockets?: { dhcp?: DatagramSocket; proxy?: DatagramSocket; tftp?: DatagramSocket; tftpTransfer?: () => Promise<DatagramSocket> };
+  sockets?: { dhcp?: DatagramSocket; proxy?: DatagramSocket; tftp?: DatagramSocket; tftpTransfer?: (peer: RemoteInfo) => Promise<DatagramSocket> };
   /** Skip a protocol (e.g. TFTP-only benchmarks). */
   disable?: Array<'dhcp' | 'tftp' | 'http'>;
   /** Subscribed before anything starts, so 'listening' events are seen too. */
@@ -109,13 +114,19 @@ export async function startNetboot(o: NetbootOptions): Promise<NetbootService> {
       const sock = await udp(o.sockets?.tftp, o.ports?.tftp ?? 69, 'TFTP');
       sock.onError(fatal('tftp'));
       tftpPort = sock.address().port;
-      tftp = new TftpServer({
-        files,
-        onEvent: emit,
-        maxBlksize: o.maxBlksize ?? 1468,
-        allowRollover: defaultRollover,
-        transferSocket: o.sockets?.tftpTransfer ?? (() => bindUdp(0, bind === '0.0.0.0' ? o.serverIp : bind, { recvBuffer: 1024 * 1024 }).catch(() => bindUdp(0, bind))),
-      }, sock);
+      let transferSocket = o.sockets?.tftpTransfer;
+      let pool: TransferPool | undefined;
+      if (!transferSocket) {
+        // Transfers answer from the server's address, not 0.0.0.0, so clients see the address they asked.
+        const host = bind === '0.0.0.0' ? o.serverIp : bind;
+        transferSocket = (peer) => bindTransferSocket(host, peer);
+        const threads = o.tftpThreads ?? Math.min(4, os.availableParallelism());
+        if (threads > 0) {
+          pool = new TransferPool(threads, host, emit);
+          closers.push(() => pool!.close());
+        }
+      }
+      tftp = new TftpServer({ files, onEvent: emit, maxBlksize: o.maxBlksize ?? 1468, allowRollover: defaultRollover, transferSocket, pool }, sock);
       closers.push(() => tftp!.close());
       emit({ type: 'listening', proto: 'tftp', address: bind, port: tftpPort });
     }

@@ -26,7 +26,7 @@ const MB = 1e6;
 const CLIENTS = 54;
 const BIG = 25 * MB;
 const MID = 4 * MB;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---------------------------------------------------------------------------------------------

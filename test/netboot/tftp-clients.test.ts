@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { have, isRoot, makePair, serveInNs, sh, type NsPair, type Served } from './netns.js';
@@ -48,6 +48,35 @@ describe.skipIf(missing !== '')(`TFTP clients ${missing}`, () => {
     if (r.status !== 0) throw new Error(`${cmd.join(' ')} exited ${r.status}: ${r.stderr}`);
     return readFileSync(out);
   };
+
+  /** `count` atftp clients at once; resolves with each one's output file. */
+  const crowd = (on: NsPair, count: number): Promise<Buffer[]> => Promise.all(Array.from({ length: count }, () => {
+    const out = path.join(dir, `out-${n++}`);
+    const p = spawn('ip', ['netns', 'exec', on.client, 'atftp', '--tftp-timeout', '1', '--option', 'blksize 1468', '-g', '-r', 'sub/kernel.img', '-l', out, on.serverIp], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    return new Promise<Buffer>((resolve, reject) => p.once('exit', (code) => (code === 0 ? resolve(readFileSync(out)) : reject(new Error(`atftp exited ${code}: ${stderr}`)))));
+  }));
+
+  // Files on disk are sent from transfer threads; --tftp-threads 0 keeps them on the main thread.
+  it('12 clients at once from the transfer threads: byte-identical', async () => {
+    const got = await crowd(pair, 12);
+    expect(got.filter((b) => b.equals(content))).toHaveLength(12);
+    expect(served.events.filter((e) => e.type === 'transfer-done' && e.file === 'sub/kernel.img').length).toBeGreaterThanOrEqual(12);
+  }, 120_000);
+
+  it('12 clients at once with --tftp-threads 0: byte-identical', async () => {
+    const other = makePair('tftp0', 3);
+    const main = serveInNs(other.server, path.join(dir, 'hosts.json'), ['--interface', other.serverIf, '--images', dir, '--tftp-root', path.join(dir, 'root'), '--http-port', '8080', '--tftp-threads', '0']);
+    try {
+      await main.waitFor((e) => e.type === 'listening' && e.proto === 'tftp');
+      const got = await crowd(other, 12);
+      expect(got.filter((b) => b.equals(content))).toHaveLength(12);
+    } finally {
+      await main.stop();
+      other.cleanup();
+    }
+  }, 120_000);
 
   const matrix: Array<[number, number]> = [];
   for (const b of [512, 1024, 1468]) for (const w of [1, 8, 16]) matrix.push([b, w]);

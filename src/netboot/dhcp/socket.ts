@@ -15,7 +15,7 @@ export interface DatagramSocket {
 }
 
 /** A real UDP socket bound to host:port, broadcast enabled. */
-export async function bindUdp(port: number, host = '0.0.0.0', opts: { broadcast?: boolean; recvBuffer?: number } = {}): Promise<DatagramSocket> {
+export async function bindUdp(port: number, host = '0.0.0.0', opts: { broadcast?: boolean; recvBuffer?: number; connectTo?: RemoteInfo } = {}): Promise<DatagramSocket> {
   const sock = dgram.createSocket({ type: 'udp4', reuseAddr: false });
   await new Promise<void>((resolve, reject) => {
     const onErr = (err: Error) => reject(err);
@@ -34,17 +34,31 @@ export async function bindUdp(port: number, host = '0.0.0.0', opts: { broadcast?
       // the kernel caps buffer sizes; a smaller buffer only costs retransmissions
     }
   }
-  return wrapDgram(sock);
+  if (opts.connectTo) {
+    const { port: p, address } = opts.connectTo;
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.connect(p, address, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+  }
+  return wrapDgram(sock, !!opts.connectTo);
 }
 
-export function wrapDgram(sock: dgram.Socket): DatagramSocket {
+/** `connected`: the kernel drops datagrams from anyone else, and sends skip the route lookup. */
+export function wrapDgram(sock: dgram.Socket, connected = false): DatagramSocket {
   let closed = false;
   return {
     send: (msg, port, address, cb) => {
       if (closed) return cb?.(null);
-      sock.send(msg, port, address, (err) => cb?.(err ?? null));
+      if (connected) return cb ? sock.send(msg, (err) => cb(err ?? null)) : sock.send(msg);
+      // No callback when nobody waits for one: Node then skips a tick per datagram.
+      if (cb) sock.send(msg, port, address, (err) => cb(err ?? null));
+      else sock.send(msg, port, address);
     },
-    onMessage: (h) => void sock.on('message', (m, r) => h(m, { address: r.address, port: r.port })),
+    onMessage: (h) => void sock.on('message', h), // Node's rinfo is a RemoteInfo (with family and size too)
     onError: (h) => void sock.on('error', h),
     address: () => {
       const a = sock.address();

@@ -9,6 +9,8 @@ export interface ServedFile {
   read(pos: number, len: number): Promise<Buffer>;
   /** The same bytes without waiting, when they are already in memory (the per-packet fast path). */
   readNow?(pos: number, len: number): Buffer | undefined;
+  /** Where the bytes live on disk, when they do: another thread may serve them from there. */
+  path?: string;
   close(): void;
 }
 
@@ -132,6 +134,11 @@ export class DirectoryResolver implements FileResolver {
       return undefined;
     }
     if (real !== rootReal && !real.startsWith(rootReal + path.sep)) throw new PathRefused('outside the served directory');
+    return this.openReal(real);
+  }
+
+  /** A file by its real path (already checked to be inside the root). */
+  async openReal(real: string): Promise<ServedFile | undefined> {
     const st = await stat(real).catch(() => undefined);
     if (!st || !st.isFile()) return undefined;
     const cache = this.cache;
@@ -139,6 +146,7 @@ export class DirectoryResolver implements FileResolver {
     let closed = false;
     return {
       size: st.size,
+      path: real,
       async read(pos, len) {
         const end = Math.min(st.size, pos + len);
         if (end <= pos) return Buffer.alloc(0);

@@ -2,6 +2,7 @@
 import { OP, ERR, decodeTftp, errorPacket } from './packet.js';
 import { PathRefused, type FileResolver } from './files.js';
 import { Transfer, negotiate } from './transfer.js';
+import type { RunningTransfer, TransferPool } from './pool.js';
 import type { DatagramSocket, RemoteInfo } from '../dhcp/socket.js';
 import type { EventSink } from '../events.js';
 
@@ -14,16 +15,18 @@ export interface TftpConfig {
   /** Whether a transfer needing more than 65535 blocks may wrap the block counter to 0. */
   allowRollover?: (file: string, options: Map<string, string>) => boolean;
   /** Socket for one transfer (tests inject lossy ones). */
-  transferSocket: () => Promise<DatagramSocket>;
+  transferSocket: (peer: RemoteInfo) => Promise<DatagramSocket>;
   /** A transfer without progress for this long is abandoned (default 20 s). */
   giveUpMs?: number;
+  /** Threads for transfers of files on disk; without it every transfer runs on this thread. */
+  pool?: TransferPool;
 }
 
 /** Old Pi bootloaders cannot wrap the block counter; they read from `<serial>/` folders. */
 export const defaultRollover = (file: string): boolean => !/^[0-9a-f]{8}\//i.test(file);
 
 export class TftpServer {
-  private readonly active = new Map<string, Transfer>();
+  private readonly active = new Map<string, RunningTransfer>();
   /** Peers whose request is being set up (file open, socket bind): a retransmitted RRQ must not start a second transfer. */
   private readonly starting = new Set<string>();
   private closed = false;
@@ -100,18 +103,29 @@ export class TftpServer {
       return;
     }
     if (this.closed) return file.close();
+    const giveUpMs = this.cfg.giveUpMs ?? 20_000;
+    if (this.cfg.pool && file.path) {
+      file.close();
+      return this.track(peer, this.cfg.pool.start({ peer: { address: from.address, port: from.port }, name: pkt.file, path: file.path, size: file.size, terms, giveUpMs }));
+    }
     let sock: DatagramSocket;
     try {
-      sock = await this.cfg.transferSocket();
+      sock = await this.cfg.transferSocket(from);
     } catch (err) {
       file.close();
       reply(ERR.UNDEFINED, 'server busy');
       this.cfg.onEvent({ type: 'error', message: `tftp transfer socket: ${(err as Error).message}` });
       return;
     }
-    const t = new Transfer({ sock, peer: from, name: pkt.file, file, terms, onEvent: this.cfg.onEvent, giveUpMs: this.cfg.giveUpMs ?? 20_000 });
-    this.active.set(peer, t);
-    void t.done.finally(() => this.active.delete(peer));
+    const t = new Transfer({ sock, peer: from, name: pkt.file, file, terms, onEvent: this.cfg.onEvent, giveUpMs });
+    this.track(peer, t);
     t.start();
+  }
+
+  private track(peer: string, t: RunningTransfer): void {
+    this.active.set(peer, t);
+    void t.done.finally(() => {
+      if (this.active.get(peer) === t) this.active.delete(peer);
+    });
   }
 }

@@ -8,7 +8,7 @@
 // stay silent, after a wait longer than any client's own retransmission.
 import { OP, ERR, decodeTftp, errorPacket, oackPacket } from './packet.js';
 import type { ServedFile } from './files.js';
-import type { DatagramSocket, RemoteInfo } from '../dhcp/socket.js';
+import { bindUdp, type DatagramSocket, type RemoteInfo } from '../dhcp/socket.js';
 import type { EventSink } from '../events.js';
 
 export interface Terms {
@@ -40,6 +40,16 @@ export function negotiate(opts: Map<string, string>, size: number, maxBlksize: n
     terms.oack.set('windowsize', String(terms.windowsize));
   }
   return terms;
+}
+
+/**
+ * A socket for one transfer (its TID), answering from `host` and connected to the client: the
+ * kernel then drops strays and skips a route lookup per datagram. `host` may not be bindable
+ * (an address that moved); any address will do then.
+ */
+export function bindTransferSocket(host: string, peer: RemoteInfo): Promise<DatagramSocket> {
+  const opts = { recvBuffer: 1024 * 1024, connectTo: peer };
+  return bindUdp(0, host, opts).catch(() => bindUdp(0, '0.0.0.0', opts));
 }
 
 export interface TransferInit {
@@ -93,7 +103,7 @@ export class Transfer {
   start(): void {
     this.t.onEvent({ type: 'transfer-start', proto: 'tftp', file: this.t.name, peer: this.peerName, size: this.t.file.size });
     if (this.awaitingOackAck) this.sendOack();
-    else void this.sendWindow();
+    else this.sendWindow();
   }
 
   abort(): void {
@@ -116,26 +126,35 @@ export class Transfer {
     if (this.finished || Date.now() - this.sentAt < CROSSED_MS) return;
     this.resent = true; // the next round trip is ambiguous (Karn)
     if (this.awaitingOackAck) this.sendOack();
-    else if (this.acked === 0) void this.sendWindow();
+    else if (this.acked === 0) this.sendWindow();
   }
 
-  private async sendWindow(): Promise<void> {
+  /** Sends the window after the last ACKed block. Synchronous when the bytes are cached (the per-packet case). */
+  private sendWindow(): void {
     const { blksize, windowsize } = this.t.terms;
     const from = this.acked + 1;
     const to = Math.min(this.acked + windowsize, this.totalBlocks);
     const startPos = (from - 1) * blksize;
     const len = (to - from + 1) * blksize;
-    // Cached bytes are sent in this same tick: no promise per window on the hot path.
-    let data = this.t.file.readNow?.(startPos, len);
-    if (!data) {
-      try {
-        data = await this.t.file.read(startPos, len);
-      } catch (err) {
-        this.send(errorPacket(ERR.UNDEFINED, 'read error'));
-        return this.fail(`read: ${(err as Error).message}`);
-      }
-      if (this.finished || from !== this.acked + 1) return; // an ACK moved the window meanwhile
+    const data = this.t.file.readNow?.(startPos, len);
+    if (data) this.sendBlocks(from, to, data);
+    else void this.readAndSend(from, to, startPos, len);
+  }
+
+  private async readAndSend(from: number, to: number, startPos: number, len: number): Promise<void> {
+    let data;
+    try {
+      data = await this.t.file.read(startPos, len);
+    } catch (err) {
+      this.send(errorPacket(ERR.UNDEFINED, 'read error'));
+      return this.fail(`read: ${(err as Error).message}`);
     }
+    if (this.finished || from !== this.acked + 1) return; // an ACK moved the window meanwhile
+    this.sendBlocks(from, to, data);
+  }
+
+  private sendBlocks(from: number, to: number, data: Buffer): void {
+    const { blksize } = this.t.terms;
     for (let b = from; b <= to; b++) {
       const off = (b - from) * blksize;
       const end = Math.min(off + blksize, data.length);
@@ -169,7 +188,7 @@ export class Transfer {
     this.resent = true;
     if (this.awaitingOackAck) return this.sendOack();
     this.rto = Math.min(this.rto * 2, this.t.terms.timeoutMs);
-    void this.sendWindow();
+    this.sendWindow();
   }
 
   /** A packet for this transfer that arrived on the server's main socket. */
@@ -205,7 +224,7 @@ export class Transfer {
       if (wire !== 0) return;
       this.awaitingOackAck = false;
       this.gotProgress();
-      void this.sendWindow();
+      this.sendWindow();
       return;
     }
     // Map the 16-bit number to the absolute block inside the outstanding window.
@@ -219,18 +238,19 @@ export class Transfer {
       this.nextProgress += PROGRESS_EVERY;
       this.t.onEvent({ type: 'transfer-progress', proto: 'tftp', file: this.t.name, peer: this.peerName, bytes, size: this.t.file.size });
     }
-    void this.sendWindow();
+    this.sendWindow();
   }
 
   /** Karn's rule: only unambiguous round trips feed the estimate. */
   private gotProgress(): void {
+    const now = Date.now();
     if (!this.resent) {
-      const sample = Date.now() - this.sentAt;
+      const sample = now - this.sentAt;
       this.srtt = this.srtt === 0 ? sample : (7 * this.srtt + sample) / 8;
       this.rto = Math.min(this.t.terms.timeoutMs, Math.max(MIN_RTO, 3 * this.srtt + 20));
     }
     this.resent = false;
-    this.lastProgress = Date.now();
+    this.lastProgress = now;
   }
 
   private complete(): void {
