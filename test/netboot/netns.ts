@@ -105,3 +105,57 @@ export function serveInNs(ns: string, hostsFile: string, args: string[]): Served
     },
   };
 }
+
+export interface LanMember {
+  ns: string; // namespace name
+  ifName: string; // its interface on the LAN
+  mac: string;
+  ip?: string; // undefined: the member starts without an IPv4 address (a booting machine)
+}
+
+export interface Lan {
+  bridgeNs: string;
+  members: Record<string, LanMember>;
+  cleanup(): void;
+}
+
+/**
+ * One broadcast domain on 10.77.<subnet>.0/24: a bridge in its own namespace and one namespace per
+ * member, each joined to the bridge by a veth pair. `members` maps a short name (its namespace is
+ * `rk-nb-<tag>-<name>`) to its MAC and host number (`null`: no address).
+ */
+export function makeLan(tag: string, subnet: number, members: Record<string, { mac: string; host: number | null }>): Lan {
+  const bridgeNs = `rk-nb-${tag}-br`;
+  const out: Record<string, LanMember> = {};
+  const all = [bridgeNs, ...Object.keys(members).map((m) => `rk-nb-${tag}-${m}`)];
+  const cleanup = () => {
+    for (const ns of all) {
+      try { sh('ip', ['netns', 'del', ns]); } catch { /* already gone */ }
+    }
+  };
+  cleanup(); // leftovers from a killed run
+  try {
+    sh('ip', ['netns', 'add', bridgeNs]);
+    sh('ip', ['-n', bridgeNs, 'link', 'add', 'br0', 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0']);
+    sh('ip', ['-n', bridgeNs, 'link', 'set', 'br0', 'up']);
+    let k = 0;
+    for (const [name, m] of Object.entries(members)) {
+      const ns = `rk-nb-${tag}-${name}`;
+      const port = `p${k++}`;
+      sh('ip', ['netns', 'add', ns]);
+      sh('ip', ['-n', bridgeNs, 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', ns]);
+      sh('ip', ['-n', bridgeNs, 'link', 'set', port, 'master', 'br0']);
+      sh('ip', ['-n', bridgeNs, 'link', 'set', port, 'up']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lan0', 'address', m.mac]);
+      const ip = m.host === null ? undefined : `10.77.${subnet}.${m.host}`;
+      if (ip) sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'lan0']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      sh('ip', ['-n', ns, 'link', 'set', 'lan0', 'up']);
+      out[name] = { ns, ifName: 'lan0', mac: m.mac, ip };
+    }
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return { bridgeNs, members: out, cleanup };
+}
