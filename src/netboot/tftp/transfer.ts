@@ -79,7 +79,10 @@ export class Transfer {
   private sentUpTo = 0;
   private awaitingOackAck: boolean;
   private timer: NodeJS.Timeout | undefined;
-  private armedMs = 0;
+  /** When the outstanding window counts as lost. */
+  private deadline = 0;
+  /** When the pending timer fires. It may fire before the deadline and wait the rest, so moving the deadline later (every packet) costs no timer work. */
+  private timerAt = 0;
   private lastProgress = Date.now();
   private rto: number;
   private srtt = 0;
@@ -130,14 +133,14 @@ export class Transfer {
   }
 
   /** Sends the window after the last ACKed block. Synchronous when the bytes are cached (the per-packet case). */
-  private sendWindow(): void {
+  private sendWindow(now = Date.now()): void {
     const { blksize, windowsize } = this.t.terms;
     const from = this.acked + 1;
     const to = Math.min(this.acked + windowsize, this.totalBlocks);
     const startPos = (from - 1) * blksize;
     const len = (to - from + 1) * blksize;
     const data = this.t.file.readNow?.(startPos, len);
-    if (data) this.sendBlocks(from, to, data);
+    if (data) this.sendBlocks(from, to, data, now);
     else void this.readAndSend(from, to, startPos, len);
   }
 
@@ -150,10 +153,10 @@ export class Transfer {
       return this.fail(`read: ${(err as Error).message}`);
     }
     if (this.finished || from !== this.acked + 1) return; // an ACK moved the window meanwhile
-    this.sendBlocks(from, to, data);
+    this.sendBlocks(from, to, data, Date.now());
   }
 
-  private sendBlocks(from: number, to: number, data: Buffer): void {
+  private sendBlocks(from: number, to: number, data: Buffer, now: number): void {
     const { blksize } = this.t.terms;
     for (let b = from; b <= to; b++) {
       const off = (b - from) * blksize;
@@ -167,20 +170,29 @@ export class Transfer {
       this.send(pkt);
     }
     this.sentUpTo = to;
-    this.arm();
+    this.arm(this.rto, now);
   }
 
-  private arm(ms = this.rto): void {
-    this.sentAt = Date.now();
-    // Re-arming the same delay is the per-packet case: refresh() is far cheaper than a new timer.
-    if (this.timer && ms === this.armedMs) {
-      this.timer.refresh();
-      return;
-    }
+  private arm(ms = this.rto, now = Date.now()): void {
+    this.sentAt = now;
+    this.deadline = now + ms;
+    if (this.timer && this.timerAt <= this.deadline) return;
     clearTimeout(this.timer);
-    this.armedMs = ms;
-    this.timer = setTimeout(() => this.onTimeout(), ms);
+    this.setTimer(ms, now);
   }
+
+  private setTimer(ms: number, now: number): void {
+    this.timerAt = now + ms;
+    this.timer = setTimeout(this.onTimer, ms);
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    if (this.finished) return;
+    const now = Date.now();
+    if (now < this.deadline) return this.setTimer(this.deadline - now, now);
+    this.onTimeout();
+  };
 
   private onTimeout(): void {
     if (this.finished) return;
@@ -223,26 +235,25 @@ export class Transfer {
     if (this.awaitingOackAck) {
       if (wire !== 0) return;
       this.awaitingOackAck = false;
-      this.gotProgress();
-      this.sendWindow();
+      this.sendWindow(this.gotProgress());
       return;
     }
     // Map the 16-bit number to the absolute block inside the outstanding window.
     const ahead = (wire - (this.acked & 0xffff) + 0x10000) & 0xffff;
     if (ahead === 0 || this.acked + ahead > this.sentUpTo) return; // duplicate or stale: the timer handles loss
     this.acked += ahead;
-    this.gotProgress();
+    const now = this.gotProgress();
     if (this.acked >= this.totalBlocks) return this.complete();
     const bytes = this.acked * this.t.terms.blksize;
     if (bytes >= this.nextProgress) {
       this.nextProgress += PROGRESS_EVERY;
       this.t.onEvent({ type: 'transfer-progress', proto: 'tftp', file: this.t.name, peer: this.peerName, bytes, size: this.t.file.size });
     }
-    this.sendWindow();
+    this.sendWindow(now);
   }
 
-  /** Karn's rule: only unambiguous round trips feed the estimate. */
-  private gotProgress(): void {
+  /** Karn's rule: only unambiguous round trips feed the estimate. Returns the time now. */
+  private gotProgress(): number {
     const now = Date.now();
     if (!this.resent) {
       const sample = now - this.sentAt;
@@ -251,6 +262,7 @@ export class Transfer {
     }
     this.resent = false;
     this.lastProgress = now;
+    return now;
   }
 
   private complete(): void {
