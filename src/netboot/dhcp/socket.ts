@@ -1,5 +1,6 @@
 // The datagram socket as the protocol code needs it: injectable so tests drive servers in-process.
 import dgram from 'node:dgram';
+import type dns from 'node:dns';
 
 export interface RemoteInfo {
   address: string;
@@ -14,9 +15,15 @@ export interface DatagramSocket {
   close(): void;
 }
 
+/**
+ * Every address rack sends to is an IPv4 literal: answering the socket's lookup at once spares
+ * Node's default (a deferred `dns.lookup`) a tick on every datagram sent.
+ */
+const literalLookup = ((address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void) => cb(null, address, 4)) as unknown as typeof dns.lookup;
+
 /** A real UDP socket bound to host:port, broadcast enabled. */
 export async function bindUdp(port: number, host = '0.0.0.0', opts: { broadcast?: boolean; recvBuffer?: number; connectTo?: RemoteInfo } = {}): Promise<DatagramSocket> {
-  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+  const sock = dgram.createSocket({ type: 'udp4', reuseAddr: false, lookup: literalLookup });
   await new Promise<void>((resolve, reject) => {
     const onErr = (err: Error) => reject(err);
     sock.once('error', onErr);
