@@ -28,7 +28,7 @@ interface Lane {
 }
 
 export class TransferPool {
-  private readonly lanes: Lane[];
+  private lanes: Lane[];
   private readonly waiting = new Map<number, { lane: Lane; finish: (refused?: string) => void }>();
   private nextId = 1;
   private closed = false;
@@ -39,14 +39,18 @@ export class TransferPool {
       lane.worker.on('message', (m: FromWorker) => this.onMessage(m));
       lane.worker.on('error', (err) => this.onEvent({ type: 'error', message: `tftp transfer thread: ${err.message}` }));
       // A thread that died takes its transfers with it: the clients will retry their RRQ.
-      lane.worker.on('exit', () => this.finishLane(lane, 'transfer thread exited'));
+      lane.worker.on('exit', () => {
+        this.lanes = this.lanes.filter((l) => l !== lane);
+        this.finishLane(lane, 'transfer thread exited');
+      });
       lane.worker.unref();
       return lane;
     });
   }
 
-  /** Runs a transfer of the file at `job.path` on the least busy thread. */
-  start(job: Omit<Extract<ToWorker, { kind: 'start' }>, 'kind' | 'id'>): RunningTransfer {
+  /** Runs a transfer of the file at `job.path` on the least busy thread; undefined when no thread is left. */
+  start(job: Omit<Extract<ToWorker, { kind: 'start' }>, 'kind' | 'id'>): RunningTransfer | undefined {
+    if (this.lanes.length === 0) return undefined;
     const lane = this.lanes.reduce((a, b) => (b.load < a.load ? b : a));
     const id = this.nextId++;
     lane.load++;

@@ -104,9 +104,10 @@ export class TftpServer {
     }
     if (this.closed) return file.close();
     const giveUpMs = this.cfg.giveUpMs ?? 20_000;
-    if (this.cfg.pool && file.path) {
+    const threaded = file.path && this.cfg.pool?.start({ peer: { address: from.address, port: from.port }, name: pkt.file, path: file.path, size: file.size, terms, giveUpMs });
+    if (threaded) {
       file.close();
-      return this.track(peer, this.cfg.pool.start({ peer: { address: from.address, port: from.port }, name: pkt.file, path: file.path, size: file.size, terms, giveUpMs }));
+      return this.track(peer, threaded);
     }
     let sock: DatagramSocket;
     try {
