@@ -103,6 +103,8 @@ function spawnWorker(workerData: { bindHost: string; cacheBytes: number }): Work
   const self = import.meta.url;
   if (!self.endsWith('.ts')) return new Worker(new URL('./worker.js', self), { workerData });
   const entry = new URL('./worker.ts', self).href;
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  // Resolved here: an eval'd worker would resolve bare names from the working directory.
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(boot, { eval: true, workerData });
 }
