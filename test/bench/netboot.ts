@@ -18,7 +18,7 @@ import { DhcpServer } from '../../src/netboot/dhcp/server.js';
 import { bindUdp, type DatagramSocket } from '../../src/netboot/dhcp/socket.js';
 import { MSG, OPT, clientRequest, decodeDhcp, encodeDhcp, msgTypeOf } from '../../src/netboot/dhcp/packet.js';
 import { staticProfiles } from '../../src/netboot/profiles.js';
-import { have, isRoot, makePair, repoRoot, serveInNs, sh, type NsPair, type Served } from '../netboot/netns.js';
+import { have, isRoot, makePair, repoRoot, serveInNs, sh, stopChild, type NsPair, type Served } from '../netboot/netns.js';
 
 type Log = (line: string) => void;
 
@@ -187,11 +187,7 @@ async function benchTftp(log: Log): Promise<void> {
     log(`netboot: one client, 4 MB, blksize 1468, ${how}: windowsize 1 ${rate(lock).toFixed(2)} MB/s, windowsize 16 ${rate(wide).toFixed(2)} MB/s, speedup ${(lock.ms / wide.ms).toFixed(1)}x (target >= 5x)`);
   } finally {
     await rack?.stop();
-    if (dnsmasq?.pid && dnsmasq.exitCode === null) {
-      const gone = new Promise((r) => dnsmasq!.once('exit', r));
-      try { process.kill(dnsmasq.pid, 'SIGTERM'); } catch { /* gone */ }
-      await gone;
-    }
+    await stopChild(dnsmasq);
     rackPair?.cleanup();
     dnsPair?.cleanup();
     rmSync(dir, { recursive: true, force: true });

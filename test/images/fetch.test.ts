@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { imagesMain } from '../../src/cli/images.js';
-import { RackError } from '../../src/errors.js';
+import { rackErrorOf } from '../helpers/diag.js';
 import { fetchArtifact, findArtifact, loadManifest, requireImage } from '../../src/images/index.js';
 import { captureIo } from '../vault/helpers.js';
 import { sha256, startServer, type TestServer } from './server.js';
@@ -34,15 +34,6 @@ function writeManifest(): void {
 const artifact = (name: string) => findArtifact(loadManifest(dir), name);
 const fetched = (path: string) => server.requests.filter((r) => r.path === path).length;
 
-async function rackError(p: Promise<unknown>): Promise<RackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RackError) return e;
-    throw e;
-  }
-  throw new Error('expected a RackError');
-}
 
 beforeAll(async () => {
   server = await startServer(
@@ -80,7 +71,7 @@ describe('rack images fetch', () => {
   });
 
   it('refuses a checksum mismatch and removes the temp file', async () => {
-    const e = await rackError(fetchArtifact(dir, artifact('tampered')));
+    const e = await rackErrorOf(fetchArtifact(dir, artifact('tampered')));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_CHECKSUM');
     expect(e.message).toContain(sha256(good));
     expect(existsSync(join(dir, 'bin/tampered'))).toBe(false);
@@ -88,14 +79,14 @@ describe('rack images fetch', () => {
   });
 
   it('reports a missing upstream file clearly', async () => {
-    const e = await rackError(fetchArtifact(dir, artifact('gone')));
+    const e = await rackErrorOf(fetchArtifact(dir, artifact('gone')));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_FETCH');
     expect(e.message).toContain('HTTP 404');
     expect(e.diagnostics[0].ref?.file).toBe(join(dir, 'manifest.yml'));
   });
 
   it('resumes an interrupted download with a Range request', async () => {
-    const e = await rackError(fetchArtifact(dir, artifact('flaky')));
+    const e = await rackErrorOf(fetchArtifact(dir, artifact('flaky')));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_FETCH');
     expect(existsSync(join(dir, 'k3s/flaky.tar'))).toBe(false);
     const partial = statSync(join(dir, 'k3s/flaky.tar.part')).size;
@@ -117,7 +108,7 @@ describe('rack images fetch', () => {
 
   it('refuses an unpinned artifact unless trusted, without contacting the server', async () => {
     const before = fetched('/unpinned');
-    const e = await rackError(fetchArtifact(dir, artifact('unpinned')));
+    const e = await rackErrorOf(fetchArtifact(dir, artifact('unpinned')));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_UNVERIFIED');
     expect(e.diagnostics[0].hint).toContain('--trust-unverified unpinned');
     expect(fetched('/unpinned')).toBe(before);
@@ -126,7 +117,7 @@ describe('rack images fetch', () => {
   });
 
   it('refuses plain http to anything but loopback', async () => {
-    const e = await rackError(fetchArtifact(dir, artifact('plain-http')));
+    const e = await rackErrorOf(fetchArtifact(dir, artifact('plain-http')));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_FETCH');
     expect(e.message).toContain('refusing');
   });
@@ -134,7 +125,7 @@ describe('rack images fetch', () => {
 
 describe('requireImage', () => {
   it('names the missing file and the command that fetches it', async () => {
-    const e = await rackError(requireImage(dir, 'tool'));
+    const e = await rackErrorOf(requireImage(dir, 'tool'));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_MISSING');
     expect(e.message).toContain('bin/tool');
     expect(e.diagnostics[0].hint).toContain('npx rack images fetch tool');
@@ -144,11 +135,11 @@ describe('requireImage', () => {
     await fetchArtifact(dir, artifact('tool'));
     expect(await requireImage(dir, 'tool')).toBe(join(dir, 'bin/tool'));
     writeFileSync(join(dir, 'bin/tool'), Buffer.concat([good.subarray(1), Buffer.from('y')]));
-    expect((await rackError(requireImage(dir, 'tool'))).diagnostics[0].code).toBe('E_IMAGE_CHECKSUM');
+    expect((await rackErrorOf(requireImage(dir, 'tool'))).diagnostics[0].code).toBe('E_IMAGE_CHECKSUM');
   });
 
   it('suggests a near name for an unknown artifact', async () => {
-    const e = await rackError(requireImage(dir, 'tol'));
+    const e = await rackErrorOf(requireImage(dir, 'tol'));
     expect(e.diagnostics[0].code).toBe('E_IMAGE_UNKNOWN');
     expect(e.diagnostics[0].hint).toBe("did you mean 'tool'?");
   });

@@ -159,3 +159,11 @@ export function makeLan(tag: string, subnet: number, members: Record<string, { m
   }
   return { bridgeNs, members: out, cleanup };
 }
+
+/** Stops a child this test started (by its PID) and waits until it has exited. */
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  try { process.kill(child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  await gone;
+}

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { have, isRoot, makeLan, makePair, repoRoot, serveInNs, type Lan, type NsPair, type Served } from './netns.js';
+import { have, isRoot, makeLan, makePair, repoRoot, serveInNs, stopChild, type Lan, type NsPair, type Served } from './netns.js';
 import type { Pi4Report, TftpStep } from './pi4-client.js';
 
 const missing = !isRoot ? 'needs root (network namespaces)' : ['ip', 'nft', 'dnsmasq'].filter((t) => !have(t)).map((t) => `needs ${t}`).join(', ');
@@ -196,11 +196,7 @@ describe.skipIf(missing !== '')(`Raspberry Pi 4 network boot ${missing}`, () => 
 
     afterAll(async () => {
       await served?.stop();
-      if (dnsmasq?.pid && dnsmasq.exitCode === null) {
-        const gone = new Promise((r) => dnsmasq!.once('exit', r));
-        try { process.kill(dnsmasq.pid, 'SIGTERM'); } catch { /* gone */ }
-        await gone;
-      }
+      await stopChild(dnsmasq);
       lan?.cleanup();
     });
 

@@ -2,21 +2,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RackError } from '../../src/errors.js';
+import { rackErrorOf } from '../helpers/diag.js';
 import { encryptText, makeKeyring } from '../../src/vault/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rack-keyring-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function rejection(p: Promise<unknown> | unknown): Promise<RackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RackError) return e;
-    throw e;
-  }
-  throw new Error('expected a RackError');
-}
 
 describe('makeKeyring', () => {
   const cipher = encryptText('v@lue', 'kr-pass');
@@ -48,20 +39,20 @@ describe('makeKeyring', () => {
     const failing = join(dir, 'fail.sh');
     writeFileSync(failing, '#!/bin/sh\necho locked >&2\nexit 3\n');
     chmodSync(failing, 0o700);
-    const e = await rejection(makeKeyring({ passwordFile: failing }).decrypt(cipher));
+    const e = await rackErrorOf(makeKeyring({ passwordFile: failing }).decrypt(cipher));
     expect(e.diagnostics[0].code).toBe('E_VAULT_PASSWORD_FILE');
     expect(e.message).toContain('status 3: locked');
   });
 
   it('fails with a hint when no password source exists', async () => {
-    const e = await rejection(makeKeyring({ env: {} }).decrypt(cipher));
+    const e = await rackErrorOf(makeKeyring({ env: {} }).decrypt(cipher));
     expect(e.diagnostics[0].code).toBe('E_VAULT_NO_PASSWORD');
     expect(e.diagnostics[0].hint).toMatch(/--vault-password-file.*RACK_VAULT_PASSWORD/);
   });
 
   it('places a wrong-password error at the vaulted value', async () => {
     const ref = { file: 'group_vars/all.yml', line: 4, col: 9 };
-    const e = await rejection(makeKeyring({ env: { RACK_VAULT_PASSWORD: 'nope' } }).decrypt(cipher, ref));
+    const e = await rackErrorOf(makeKeyring({ env: { RACK_VAULT_PASSWORD: 'nope' } }).decrypt(cipher, ref));
     expect(e.diagnostics[0].code).toBe('E_VAULT_PASSWORD');
     expect(e.diagnostics[0].ref).toEqual(ref);
   });
@@ -69,7 +60,7 @@ describe('makeKeyring', () => {
   it('never quotes the password file in a diagnostic', async () => {
     const file = join(dir, 'empty.txt');
     writeFileSync(file, '\n');
-    const e = await rejection(makeKeyring({ passwordFile: file }).decrypt(cipher));
+    const e = await rackErrorOf(makeKeyring({ passwordFile: file }).decrypt(cipher));
     expect(e.diagnostics[0].code).toBe('E_VAULT_PASSWORD_FILE');
     expect(e.diagnostics[0].ref).toBeUndefined();
   });
